@@ -1,0 +1,162 @@
+#ifndef COREST_DETAIL_CONNECT_HPP
+#define COREST_DETAIL_CONNECT_HPP
+
+// Opens a connection for one attempt: resolve + TCP connect + TLS handshake,
+// all three bounded by connect_timeout (and the call's deadline).
+
+#include <corest/detail/connection.hpp>
+#include <corest/detail/deadline.hpp>
+#include <corest/detail/error_mapping.hpp>
+#include <corest/detail/tls_context.hpp>
+#include <corest/tls.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+#include <string>
+
+namespace corest::detail {
+
+struct connect_target {
+    std::string host;       // without IPv6 brackets
+    std::uint16_t port = 0;
+    bool use_tls = false;
+    bool ip_literal = false;
+    std::string display;    // origin for messages
+};
+
+struct connect_outcome {
+    std::unique_ptr<connection> conn;
+    mapped_error error;
+    double dns_seconds = 0;
+    double connect_seconds = 0;
+    double tls_seconds = 0;
+};
+
+inline double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
+
+inline void apply_limit(boost::beast::tcp_stream& s, const wait_limit& l)
+{
+    if (l.duration) s.expires_after(*l.duration);
+    else s.expires_never();
+}
+
+/// A time-out error for the phase, or for "total" when the call's deadline was the bound.
+inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& l,
+                                      std::string_view target)
+{
+    if (ec == boost::beast::error::timeout) return timeout_error(l.total_binds ? phase::total : p, target);
+    return map_io_error(ec, p, target);
+}
+
+inline boost::asio::awaitable<connect_outcome> open_connection(connect_target target,
+                                                               std::shared_ptr<boost::asio::ssl::context> ssl_ctx,
+                                                               tls_settings tls, corest::seconds connect_timeout,
+                                                               call_deadline deadline, std::string pool_key)
+{
+    namespace net = boost::asio;
+    using tcp = net::ip::tcp;
+    auto ex = co_await net::this_coro::executor;
+    connect_outcome out;
+    const auto started = clock::now();
+    const auto limit = deadline.limit(connect_timeout, started);
+
+    // Resolution. Asio's resolver has no timeout of its own: a timer cancels it.
+    tcp::resolver::results_type endpoints;
+    auto t0 = clock::now();
+    if (target.ip_literal) {
+        boost::system::error_code ec;
+        auto address = net::ip::make_address(target.host, ec);
+        if (ec) {
+            out.error = map_io_error(ec, phase::dns, target.display);
+            co_return out;
+        }
+        endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, target.port), target.host,
+                                                        std::to_string(target.port));
+    } else {
+        struct resolve_state {
+            explicit resolve_state(const net::any_io_executor& e) : resolver(e), timer(e) {}
+            tcp::resolver resolver;
+            net::steady_timer timer;
+            bool timed_out = false;
+        };
+        auto state = std::make_shared<resolve_state>(ex);
+        if (limit.duration) {
+            state->timer.expires_after(*limit.duration);
+            state->timer.async_wait([state](boost::system::error_code ec) {
+                if (!ec) {
+                    state->timed_out = true;
+                    state->resolver.cancel();
+                }
+            });
+        }
+        auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port),
+                                                                    net::as_tuple(net::use_awaitable));
+        state->timer.cancel();
+        out.dns_seconds = seconds_since(t0);
+        if (state->timed_out) {
+            out.error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display);
+            co_return out;
+        }
+        if (ec) {
+            out.error = map_io_error(ec, phase::dns, target.display);
+            co_return out;
+        }
+        endpoints = std::move(results);
+    }
+
+    auto conn = std::make_unique<connection>();
+    conn->pool_key = std::move(pool_key);
+    if (target.use_tls) conn->tls.emplace(ex, *ssl_ctx);
+    else conn->plain.emplace(ex);
+
+    // TCP connect, within what is left of connect_timeout.
+    t0 = clock::now();
+    auto remaining = limit;
+    if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
+    apply_limit(conn->tcp(), remaining);
+    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, net::as_tuple(net::use_awaitable));
+    out.connect_seconds = seconds_since(t0);
+    if (cec) {
+        out.error = map_limited_error(cec, phase::connect, remaining, target.display);
+        co_return out;
+    }
+    conn->tcp().socket().set_option(tcp::no_delay(true));
+
+    if (target.use_tls) {
+        t0 = clock::now();
+        if (!prepare_tls_session(*conn->tls, target.host, target.ip_literal, tls)) {
+            out.error = {corest::error::tls_error, "could not set the TLS server name for " + target.display};
+            co_return out;
+        }
+        if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
+        apply_limit(conn->tcp(), remaining);
+        auto [hec] = co_await conn->tls->async_handshake(net::ssl::stream_base::client,
+                                                         net::as_tuple(net::use_awaitable));
+        out.tls_seconds = seconds_since(t0);
+        if (hec) {
+            long verify = SSL_get_verify_result(conn->tls->native_handle());
+            if (hec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
+                out.error = {corest::error::tls_error,
+                             "TLS handshake with " + target.display + " failed: " + verify_failure_reason(verify)};
+            else
+                out.error = map_limited_error(hec, phase::tls, remaining, target.display);
+            conn->close();
+            co_return out;
+        }
+    }
+    conn->tcp().expires_never();
+    out.conn = std::move(conn);
+    co_return out;
+}
+
+} // namespace corest::detail
+
+#endif

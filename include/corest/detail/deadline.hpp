@@ -1,0 +1,59 @@
+#ifndef COREST_DETAIL_DEADLINE_HPP
+#define COREST_DETAIL_DEADLINE_HPP
+
+// The whole-call deadline (total_timeout) and how it bounds each I/O step:
+// every wait is min(its own timeout, what is left of the call), and when the
+// call's remainder is the tighter bound, an expiry is reported as the "total" phase.
+
+#include <corest/request.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace corest::detail {
+
+using clock = std::chrono::steady_clock;
+
+struct wait_limit {
+    std::optional<clock::duration> duration;   // nullopt = unbounded
+    bool total_binds = false;                  // the call's deadline is the tighter bound
+};
+
+class call_deadline {
+public:
+    call_deadline() = default;
+    explicit call_deadline(corest::seconds total, clock::time_point start = clock::now())
+    {
+        if (total.count() > 0)
+            at_ = start + std::chrono::duration_cast<clock::duration>(total);
+    }
+
+    bool bounded() const noexcept { return at_.has_value(); }
+    std::optional<clock::time_point> at() const noexcept { return at_; }
+
+    bool expired(clock::time_point now = clock::now()) const noexcept { return at_ && now >= *at_; }
+
+    clock::duration remaining(clock::time_point now = clock::now()) const noexcept
+    {
+        if (!at_) return clock::duration::max();
+        return *at_ > now ? *at_ - now : clock::duration::zero();
+    }
+
+    /// The bound for one step whose own timeout is `step` (zero = none).
+    wait_limit limit(corest::seconds step, clock::time_point now = clock::now()) const noexcept
+    {
+        std::optional<clock::duration> own;
+        if (step.count() > 0) own = std::chrono::duration_cast<clock::duration>(step);
+        if (!at_) return {own, false};
+        auto left = remaining(now);
+        if (!own || left < *own) return {left, true};
+        return {own, false};
+    }
+
+private:
+    std::optional<clock::time_point> at_;
+};
+
+} // namespace corest::detail
+
+#endif

@@ -1,0 +1,209 @@
+#ifndef COREST_DETAIL_EXCHANGE_HPP
+#define COREST_DETAIL_EXCHANGE_HPP
+
+// One HTTP/1.1 message exchange on an open connection: send the request under
+// write_timeout, read the response head (skipping interim 1xx) and then its body
+// under read_timeout, with the header block capped at 64 KiB and the body capped
+// while it is read (after decoding), into memory or a file sink.
+// Templated on the stream so unit tests can drive it over beast::test::stream.
+
+#include <corest/body.hpp>
+#include <corest/detail/connect.hpp>
+#include <corest/detail/content_decoder.hpp>
+#include <corest/detail/deadline.hpp>
+#include <corest/detail/error_mapping.hpp>
+#include <corest/detail/file_sink.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace corest::detail {
+
+inline constexpr std::size_t header_block_limit = 64 * 1024;
+inline constexpr std::size_t body_chunk_size = 16 * 1024;
+
+using response_parser = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
+
+struct exchange_limits {
+    corest::seconds write_timeout{0};
+    corest::seconds read_timeout{0};
+    call_deadline deadline;
+    std::string target;   // origin for messages
+};
+
+/// Writes the request head and its body (streamed from an encoded_body).
+template <class Stream>
+boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                  const std::string& head, const encoded_body& body,
+                                                  const exchange_limits& lim)
+{
+    namespace net = boost::asio;
+    auto limit = lim.deadline.limit(lim.write_timeout);
+    apply_limit(tcp, limit);
+    if (auto single = body.single_buffer(); single || body.segments.empty()) {
+        std::array<net::const_buffer, 2> buffers{net::buffer(head),
+                                                 single ? net::buffer(single->data(), single->size())
+                                                        : net::const_buffer()};
+        auto [ec, n] = co_await net::async_write(stream, buffers, net::as_tuple(net::use_awaitable));
+        if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target);
+        co_return mapped_error{};
+    }
+    auto [ec, n] = co_await net::async_write(stream, net::buffer(head), net::as_tuple(net::use_awaitable));
+    if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target);
+    body_reader reader(body);
+    auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
+    for (;;) {
+        std::error_code read_ec;
+        std::size_t got = reader.read_some(chunk.get(), body_chunk_size, read_ec);
+        if (read_ec) co_return mapped_error{corest::error::io_error, "could not read a multipart file part: " + read_ec.message()};
+        if (got == 0) break;
+        auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), net::as_tuple(net::use_awaitable));
+        if (wec) co_return map_limited_error(wec, phase::write, limit, lim.target);
+    }
+    co_return mapped_error{};
+}
+
+/// Reads the final response head into `parser` (interim 1xx responses are skipped).
+/// `received_any` tells whether any response byte arrived (a stale pooled connection has none).
+template <class Stream>
+boost::asio::awaitable<mapped_error> read_response_head(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                        boost::beast::flat_buffer& buffer,
+                                                        std::optional<response_parser>& parser, bool head_method,
+                                                        const exchange_limits& lim, bool& received_any)
+{
+    namespace net = boost::asio;
+    namespace http = boost::beast::http;
+    received_any = false;
+    for (;;) {
+        parser.emplace();
+        parser->header_limit(header_block_limit);
+        parser->body_limit(boost::none);
+        if (head_method) parser->skip(true);
+        auto limit = lim.deadline.limit(lim.read_timeout);
+        apply_limit(tcp, limit);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, net::as_tuple(net::use_awaitable));
+        if (parser->got_some() || buffer.size() > 0) received_any = true;
+        if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target);
+        const unsigned status = parser->get().result_int();
+        if (status >= 100 && status < 200 && status != 101) continue;   // 100 Continue, 103 Early Hints
+        co_return mapped_error{};
+    }
+}
+
+/// Where a response body goes: memory (capped), a file (dst), or nowhere (a
+/// redirect being followed: read to the end so the connection can be reused).
+struct body_target {
+    enum class kind { memory, file, discard } where = kind::memory;
+    std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();   // decoded bytes
+    std::string* memory = nullptr;
+    file_sink* file = nullptr;
+    std::optional<std::string> dst_path;   // with kind::file: where the sink is opened
+    bool decode = true;   // decompress gzip/deflate
+};
+
+struct body_outcome {
+    mapped_error error;
+    std::uint64_t size = 0;   // decoded bytes delivered
+};
+
+template <class Stream>
+boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                        boost::beast::flat_buffer& buffer, response_parser& parser,
+                                                        body_target target, const exchange_limits& lim)
+{
+    namespace net = boost::asio;
+    namespace http = boost::beast::http;
+    body_outcome out;
+    std::optional<content_decoder> decoder;
+    if (target.decode) {
+        corest::error derr = corest::error::ok;
+        if (auto it = parser.get().find(http::field::content_encoding); it != parser.get().end())
+            decoder = content_decoder::for_encoding(it->value(), derr);
+        if (derr != corest::error::ok) {
+            out.error = {derr, "the response has more content encodings than corest decodes (5)"};
+            co_return out;
+        }
+    }
+    const std::string too_large = "the response body is larger than max_response_bytes (" +
+                                  std::to_string(target.max_bytes) + ")";
+    std::error_code file_ec;
+    // Delivers decoded bytes to the target, enforcing the cap.
+    auto deliver = [&](const char* data, std::size_t n) -> bool {
+        if (n > target.max_bytes - out.size) {
+            out.error = {corest::error::response_too_large, too_large};
+            return false;
+        }
+        out.size += n;
+        if (target.where == body_target::kind::memory) target.memory->append(data, n);
+        else if (target.where == body_target::kind::file) {
+            target.file->write(data, n, file_ec);
+            if (file_ec) {
+                out.error = {corest::error::io_error, "could not write dst: " + file_ec.message()};
+                return false;
+            }
+        }
+        return true;
+    };
+    auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk.get();
+        parser.get().body().size = body_chunk_size;
+        auto limit = lim.deadline.limit(lim.read_timeout);
+        apply_limit(tcp, limit);
+        auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+        if (ec == http::error::need_buffer) ec = {};
+        const std::size_t got = body_chunk_size - parser.get().body().size;
+        if (got > 0) {
+            bool ok = true;
+            if (decoder) {
+                std::uint64_t produced = out.size;
+                auto derr = decoder->feed_to(chunk.get(), got,
+                                             [&](const char* d, std::size_t k) { ok = ok && deliver(d, k); },
+                                             produced, target.max_bytes);
+                if (!ok) co_return out;
+                if (derr != corest::error::ok) {
+                    out.error = {derr, derr == corest::error::response_too_large
+                                           ? too_large
+                                           : std::string("the response body could not be decoded (") +
+                                                 std::string(parser.get()[http::field::content_encoding]) + ")"};
+                    co_return out;
+                }
+            } else if (!deliver(chunk.get(), got)) {
+                co_return out;
+            }
+        }
+        if (ec) {
+            out.error = map_limited_error(ec, phase::read, limit, lim.target);
+            co_return out;
+        }
+    }
+    if (decoder) {
+        bool ok = true;
+        std::uint64_t produced = out.size;
+        auto derr = decoder->finish_to([&](const char* d, std::size_t k) { ok = ok && deliver(d, k); }, produced,
+                                       target.max_bytes);
+        if (!ok) co_return out;
+        if (derr != corest::error::ok)
+            out.error = {derr, derr == corest::error::response_too_large
+                                   ? too_large
+                                   : std::string("the response body is truncated or corrupt (") +
+                                         std::string(parser.get()[http::field::content_encoding]) + ")"};
+    }
+    co_return out;
+}
+
+} // namespace corest::detail
+
+#endif

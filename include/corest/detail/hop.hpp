@@ -1,0 +1,179 @@
+#ifndef COREST_DETAIL_HOP_HPP
+#define COREST_DETAIL_HOP_HPP
+
+// One request/response hop on a pooled connection: lease (reuse an idle
+// connection or take a slot and connect), send, read the head, let the caller
+// decide where the body goes, read it, and give the connection back only when
+// the response was read to its end and keep-alive holds. A reused connection
+// that fails before any response byte is replaced and the request re-sent once.
+
+#include <corest/detail/client_state.hpp>
+#include <corest/detail/connect.hpp>
+#include <corest/detail/exchange.hpp>
+#include <corest/detail/response_headers.hpp>
+#include <corest/url.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace corest::detail {
+
+struct hop_input {
+    boost::urls::url url;
+    std::string head;                      // serialized request head
+    const encoded_body* body = nullptr;    // null or empty: no body
+    bool head_method = false;
+    tls_settings tls;
+    corest::seconds connect_timeout{20};
+    exchange_limits limits;
+};
+
+struct hop_output {
+    mapped_error error;
+    unsigned status = 0;                    // 0 when no response head arrived
+    std::string reason;
+    header_list headers;
+    std::vector<std::string> set_cookies;
+    std::optional<std::string> location;
+    std::optional<std::string> retry_after;
+    std::string body;                      // with body_target::kind::memory
+    std::uint64_t body_size = 0;
+    std::optional<file_sink> file;          // with body_target::kind::file, not yet committed
+    corest::timings timings;
+    std::vector<std::string> log;
+};
+
+/// Decides, from the status and headers, where the body goes.
+using body_decider = std::function<body_target(unsigned status, const header_list& headers)>;
+
+template <class F>
+auto on_stream(connection& c, F&& f)
+{
+    return c.tls ? f(*c.tls) : f(*c.plain);
+}
+
+inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in, body_decider decide)
+{
+    hop_output out;
+    const auto started = clock::now();
+    const auto origin = origin_of(in.url);
+    const bool use_tls = origin.scheme == "https";
+    connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host),
+                          origin.scheme + "://" + host_header(in.url)};
+    const std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port) +
+                            (use_tls ? "|" + in.tls.pool_key() : std::string());
+
+    std::shared_ptr<boost::asio::ssl::context> ssl_ctx;
+    if (use_tls) {
+        auto built = st.tls_contexts.get(in.tls);
+        if (!built.context) {
+            out.error = {corest::error::invalid_input, built.problem};
+            co_return out;
+        }
+        ssl_ctx = built.context;
+    }
+
+    static const encoded_body no_body;
+    const encoded_body& body = in.body ? *in.body : no_body;
+
+    for (int round = 0;; ++round) {
+        std::unique_ptr<connection> conn = st.pool.take_idle(key);
+        const bool reused = conn != nullptr;
+        if (!conn) {
+            auto wait = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
+            if (wait == slot_wait::cancelled) {
+                out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
+                co_return out;
+            }
+            if (wait == slot_wait::timed_out) {
+                out.error = timeout_error(phase::total, target.display + " (waiting for a free connection slot)");
+                co_return out;
+            }
+            auto opened = co_await open_connection(target, ssl_ctx, in.tls, in.connect_timeout, in.limits.deadline, key);
+            out.timings.dns = opened.dns_seconds;
+            out.timings.connect = opened.connect_seconds;
+            out.timings.tls = opened.tls_seconds;
+            if (!opened.conn) {
+                st.pool.release_slot(key);
+                out.error = std::move(opened.error);
+                co_return out;
+            }
+            conn = std::move(opened.conn);
+        } else {
+            out.timings = {};
+        }
+
+        const auto send_started = clock::now();
+        auto sent = co_await on_stream(*conn, [&](auto& s) {
+            return send_request(s, conn->tcp(), in.head, body, in.limits);
+        });
+        std::optional<response_parser> parser;
+        bool received_any = false;
+        mapped_error head_error = sent;
+        if (sent.code == corest::error::ok) {
+            head_error = co_await on_stream(*conn, [&](auto& s) {
+                return read_response_head(s, conn->tcp(), conn->buffer, parser, in.head_method, in.limits, received_any);
+            });
+        }
+        if (head_error.code != corest::error::ok) {
+            st.pool.discard(std::move(conn));
+            const bool stale = reused && !received_any && head_error.code == corest::error::connection_closed;
+            if (stale && round == 0) {
+                out.log.push_back("the pooled connection to " + target.display +
+                                  " was closed by the server; re-sending on a new connection");
+                continue;
+            }
+            out.error = std::move(head_error);
+            out.timings.total = seconds_since(started);
+            co_return out;
+        }
+        out.timings.ttfb = seconds_since(send_started);
+
+        auto& res = parser->get();
+        out.status = res.result_int();
+        out.reason = std::string(res.reason());
+        out.headers = normalize_headers(res);
+        for (const auto& f : res)
+            if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
+        if (auto it = res.find(boost::beast::http::field::location); it != res.end())
+            out.location = std::string(it->value());
+        if (auto it = res.find(boost::beast::http::field::retry_after); it != res.end())
+            out.retry_after = std::string(it->value());
+
+        body_target where = decide(out.status, out.headers);
+        if (where.where == body_target::kind::file) {
+            std::error_code fec;
+            auto sink = file_sink::open(*where.dst_path, fec);
+            if (fec) {
+                st.pool.discard(std::move(conn));
+                out.error = {corest::error::io_error, "cannot write dst \"" + *where.dst_path + "\": " + fec.message()};
+                co_return out;
+            }
+            out.file.emplace(std::move(sink));
+            where.file = &*out.file;
+        } else if (where.where == body_target::kind::memory) {
+            where.memory = &out.body;
+        }
+        auto got = co_await on_stream(*conn, [&](auto& s) {
+            return read_response_body(s, conn->tcp(), conn->buffer, *parser, where, in.limits);
+        });
+        out.body_size = got.size;
+        out.timings.total = seconds_since(started);
+        if (got.error.code != corest::error::ok) {
+            st.pool.discard(std::move(conn));
+            if (out.file) out.file->abort();
+            out.file.reset();
+            out.error = std::move(got.error);
+            co_return out;
+        }
+        if (parser->keep_alive() && parser->is_done()) st.pool.give_back(std::move(conn));
+        else st.pool.discard(std::move(conn));
+        co_return out;
+    }
+}
+
+} // namespace corest::detail
+
+#endif

@@ -1,0 +1,501 @@
+#ifndef COREST_IMPL_REQUEST_JSON_IPP
+#define COREST_IMPL_REQUEST_JSON_IPP
+
+// request::from_json: SPEC.md's JSON inputs onto corest::request. Included at
+// the end of request.hpp, so every request type above is complete here.
+// Types are strict (no coercion); unknown keys are errors at every level and
+// name their dotted path; semantic checks are left to detail::validate().
+
+#include <corest/detail/validate.hpp>
+#include <corest/json.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/kind.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace corest::detail {
+
+inline std::optional<double> json_number(const boost::json::value& v) noexcept
+{
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    if (v.is_double()) return v.get_double();
+    return std::nullopt;
+}
+
+/// An integral JSON number (1 and 1.0 alike, as JSON Schema's "integer"); huge values saturate.
+inline std::optional<std::int64_t> json_integer(const boost::json::value& v) noexcept
+{
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64()) return v.get_uint64() > static_cast<std::uint64_t>(max) ? max : static_cast<std::int64_t>(v.get_uint64());
+    if (v.is_double()) {
+        double d = v.get_double();
+        if (std::trunc(d) != d) return std::nullopt;
+        if (d >= 9.2e18) return max;
+        if (d <= -9.2e18) return std::numeric_limits<std::int64_t>::min();
+        return static_cast<std::int64_t>(d);
+    }
+    return std::nullopt;
+}
+
+/// Levenshtein distance, for "did you mean" hints on unknown keys.
+inline std::size_t edit_distance(std::string_view a, std::string_view b)
+{
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+inline std::string join_path(std::string_view parent, std::string_view key)
+{
+    return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
+}
+
+inline std::string index_path(std::string_view parent, std::size_t i)
+{
+    return std::string(parent) + "[" + std::to_string(i) + "]";
+}
+
+/// Reads typed values out of the inputs. The first problem is kept (sticky),
+/// later reads return harmless defaults, so mapping code stays linear.
+class input_reader {
+public:
+    input_check problem;
+    bool ok() const noexcept { return problem.ok(); }
+
+    void fail(error code, std::string message)
+    {
+        if (problem.ok()) problem = {code, std::move(message)};
+    }
+
+    /// `input "P" must be EXPECTED, got TYPE`; with `show_value` a number or bool
+    /// is shown itself. Never for string inputs: those may hold secrets.
+    void wrong(std::string_view path, std::string_view expected, const boost::json::value& got, bool show_value = true)
+    {
+        std::string shown(json_kind_name(got));
+        if (show_value && got.is_bool()) shown = got.get_bool() ? "true" : "false";
+        else if (auto n = json_number(got); show_value && n) shown = format_number(*n);
+        fail(error::invalid_input, input_ref(path) + " must be " + std::string(expected) + ", got " + shown);
+    }
+
+    /// Every key of `o` must be one of `known`; else `unknown input "path.key"` with a hint.
+    void only_keys(std::string_view path, const boost::json::object& o, const std::vector<std::string_view>& known,
+                   std::string_view takes = {})
+    {
+        for (const auto& kv : o) {
+            std::string_view key = kv.key();
+            if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+            std::string msg = "unknown input " + quote_value(join_path(path, key));
+            std::string_view best;
+            std::size_t best_distance = 3;
+            for (auto k : known)
+                if (auto d = edit_distance(key, k); d < best_distance && d < k.size()) best = k, best_distance = d;
+            if (!best.empty()) msg += " (did you mean " + quote_value(join_path(path, best)) + "?)";
+            if (!path.empty()) {
+                msg += "; " + (takes.empty() ? input_ref(path) : std::string(takes)) + " takes:";
+                for (std::size_t i = 0; i < known.size(); ++i) msg += (i ? ", " : " ") + std::string(known[i]);
+            }
+            return fail(error::invalid_input, std::move(msg));
+        }
+    }
+
+    std::string string(std::string_view path, const boost::json::value& v)
+    {
+        if (v.is_string()) return std::string(v.get_string());
+        wrong(path, "a string", v, false);
+        return {};
+    }
+
+    bool boolean(std::string_view path, const boost::json::value& v)
+    {
+        if (v.is_bool()) return v.get_bool();
+        wrong(path, "true or false", v);
+        return false;
+    }
+
+    /// An integer in [lo, hi]; `expected` describes the range for the message.
+    std::int64_t integer(std::string_view path, const boost::json::value& v, std::int64_t lo, std::int64_t hi,
+                         std::string_view expected)
+    {
+        auto i = json_integer(v);
+        if (i && *i >= lo && *i <= hi) return *i;
+        wrong(path, expected, v);
+        return lo;
+    }
+
+    /// A number >= 0 (or > 0 when `positive`).
+    double number(std::string_view path, const boost::json::value& v, bool positive, std::string_view expected)
+    {
+        auto n = json_number(v);
+        if (n && std::isfinite(*n) && (positive ? *n > 0 : *n >= 0)) return *n;
+        wrong(path, expected, v);
+        return 0;
+    }
+
+    /// A timeout: number >= 0 or null (null = 0 = none).
+    double timeout(std::string_view path, const boost::json::value& v, std::string_view unit)
+    {
+        if (v.is_null()) return 0;
+        return number(path, v, false, "a number of " + std::string(unit) + " >= 0 or null");
+    }
+
+    const boost::json::object* object(std::string_view path, const boost::json::value& v)
+    {
+        if (v.is_object()) return &v.get_object();
+        wrong(path, "an object", v);
+        return nullptr;
+    }
+
+    /// An object whose values are all strings, as ordered pairs (headers, cookies).
+    header_list string_map(std::string_view path, const boost::json::value& v)
+    {
+        header_list out;
+        if (auto* o = object(path, v))
+            for (const auto& kv : *o) out.emplace_back(std::string(kv.key()), string(join_path(path, kv.key()), kv.value()));
+        return out;
+    }
+
+    std::vector<unsigned> status_codes(std::string_view path, const boost::json::value& v)
+    {
+        std::vector<unsigned> out;
+        if (!v.is_array()) {
+            wrong(path, "an array of status codes (integers 100-599)", v);
+            return out;
+        }
+        for (std::size_t i = 0; i < v.get_array().size(); ++i)
+            out.push_back(static_cast<unsigned>(
+                integer(index_path(path, i), v.get_array()[i], 100, 599, "an integer 100-599")));
+        return out;
+    }
+
+    /// A multipart part header override: a string, or false to omit the header.
+    part_header part_header_override(std::string_view path, const boost::json::value& v)
+    {
+        if (v.is_string()) return {part_header::mode::custom, std::string(v.get_string())};
+        if (v.is_bool() && !v.get_bool()) return {part_header::mode::omit, {}};
+        wrong(path, "a string, or false to omit the header", v);
+        return {};
+    }
+
+    /// A required key of an object: MISSING_INPUT naming it when absent.
+    const boost::json::value* required(std::string_view path, const boost::json::object& o, std::string_view key)
+    {
+        if (auto* v = o.if_contains(key)) return v;
+        fail(error::missing_input, input_ref(join_path(path, key)) + " is required");
+        return nullptr;
+    }
+};
+
+inline std::string lower_ascii(std::string s)
+{
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+inline multipart_body read_multipart(input_reader& in, const boost::json::value& v)
+{
+    multipart_body body;
+    const auto* o = in.object("multipart", v);
+    if (!o) return body;
+    in.only_keys("multipart", *o, {"content-type", "boundary", "parts"});
+    if (auto* ct = o->if_contains("content-type")) body.content_type = in.string("multipart.content-type", *ct);
+    if (auto* b = o->if_contains("boundary")) body.boundary = in.string("multipart.boundary", *b);
+    const auto* parts = in.required("multipart", *o, "parts");
+    if (!parts || !in.ok()) return body;
+    if (!parts->is_array()) {
+        in.wrong("multipart.parts", "an array of parts", *parts);
+        return body;
+    }
+    for (std::size_t i = 0; i < parts->get_array().size() && in.ok(); ++i) {
+        const std::string at = index_path("multipart.parts", i);
+        const auto* p = in.object(at, parts->get_array()[i]);
+        if (!p) break;
+        in.only_keys(at, *p, {"name", "value", "file", "filename", "content-type", "content-disposition", "content-length"},
+                     "a multipart part");
+        multipart_part part;
+        if (auto* name = in.required(at, *p, "name")) part.name = in.string(at + ".name", *name);
+        if (auto* x = p->if_contains("value")) part.value = in.string(at + ".value", *x);
+        if (auto* x = p->if_contains("file")) part.file = in.string(at + ".file", *x);
+        if (auto* x = p->if_contains("filename")) part.filename = in.string(at + ".filename", *x);
+        if (auto* x = p->if_contains("content-type")) part.content_type = in.part_header_override(at + ".content-type", *x);
+        if (auto* x = p->if_contains("content-disposition"))
+            part.content_disposition = in.part_header_override(at + ".content-disposition", *x);
+        if (auto* x = p->if_contains("content-length")) {
+            if (x->is_bool() && !x->get_bool()) part.omit_content_length = true;
+            else in.wrong(at + ".content-length", "false (to omit the header; the length itself is computed)", *x);
+        }
+        body.parts.push_back(std::move(part));
+    }
+    return body;
+}
+
+inline corest::authentication read_authentication(input_reader& in, const boost::json::value& v)
+{
+    constexpr std::string_view at = "authentication";
+    const auto* o = in.object(at, v);
+    if (!o) return {};
+    const auto* type_value = o->if_contains("type");
+    if (!type_value) {
+        in.fail(error::missing_input, "input \"authentication.type\" is required "
+                                      "(none, basic, bearer, api_key or oauth2_client_credentials)");
+        return {};
+    }
+    const std::string type = lower_ascii(in.string("authentication.type", *type_value));
+    if (!in.ok()) return {};
+    auto get = [&](std::string_view key) { return in.string(join_path(at, key), *o->if_contains(key)); };
+    auto takes = "authentication of type " + quote_value(type);
+    if (type == "none") {
+        in.only_keys(at, *o, {"type"}, takes);
+        return no_auth{};
+    }
+    if (type == "basic") {
+        in.only_keys(at, *o, {"type", "username", "password"}, takes);
+        basic_auth a;
+        if (in.ok() && in.required(at, *o, "username")) a.username = get("username");
+        if (in.ok() && o->contains("password")) a.password = get("password");
+        if (auto c = check_basic_username("authentication.username", a.username); in.ok() && !c.ok())
+            in.fail(c.code, std::move(c.message));
+        return a;
+    }
+    if (type == "bearer") {
+        in.only_keys(at, *o, {"type", "token"}, takes);
+        bearer_auth a;
+        if (in.ok() && in.required(at, *o, "token")) a.token = get("token");
+        return a;
+    }
+    if (type == "api_key") {
+        in.only_keys(at, *o, {"type", "name", "value", "location"}, takes);
+        api_key_auth a;
+        if (in.ok() && in.required(at, *o, "name")) a.name = get("name");
+        if (in.ok() && in.required(at, *o, "value")) a.value = get("value");
+        if (in.ok() && o->contains("location")) {
+            auto loc = get("location");
+            if (loc == "query") a.location = api_key_location::query;
+            else if (loc != "header")
+                in.fail(error::invalid_input, "input \"authentication.location\" must be \"header\" or \"query\", got " + quote_value(loc));
+        }
+        return a;
+    }
+    if (type == "oauth2_client_credentials") {
+        in.only_keys(at, *o, {"type", "token_url", "client_id", "client_secret", "scopes", "audience", "client_authentication"},
+                     takes);
+        oauth2_client_credentials a;
+        for (auto key : {"token_url", "client_id", "client_secret"})
+            if (in.ok()) in.required(at, *o, key);
+        if (!in.ok()) return a;
+        a.token_url = get("token_url");
+        a.client_id = get("client_id");
+        a.client_secret = get("client_secret");
+        if (auto* s = o->if_contains("scopes")) {
+            if (!s->is_array()) in.wrong("authentication.scopes", "an array of strings", *s);
+            else
+                for (std::size_t i = 0; i < s->get_array().size(); ++i)
+                    a.scopes.push_back(in.string(index_path("authentication.scopes", i), s->get_array()[i]));
+        }
+        if (o->contains("audience")) a.audience = get("audience");
+        if (in.ok() && o->contains("client_authentication")) {
+            auto how = get("client_authentication");
+            if (how == "basic_header") a.client_auth = client_authentication::basic_header;
+            else if (how != "body")
+                in.fail(error::invalid_input, "input \"authentication.client_authentication\" must be \"body\" or "
+                                              "\"basic_header\", got " + quote_value(how));
+        }
+        return a;
+    }
+    in.fail(error::invalid_input, "input \"authentication.type\" must be one of none, basic, bearer, api_key, "
+                                  "oauth2_client_credentials, got " + quote_value(type));
+    return {};
+}
+
+inline retry_backoff_policy read_retry_backoff(input_reader& in, const boost::json::value& v)
+{
+    retry_backoff_policy p;
+    const auto* o = in.object("retry_backoff", v);
+    if (!o) return p;
+    in.only_keys("retry_backoff", *o, {"initial", "maximum", "multiplier", "deadline"});
+    const std::pair<std::string_view, double*> fields[] = {
+        {"initial", &p.initial}, {"maximum", &p.maximum}, {"multiplier", &p.multiplier}, {"deadline", &p.deadline}};
+    for (auto [key, field] : fields)
+        if (auto* x = o->if_contains(key)) *field = in.number(join_path("retry_backoff", key), *x, false, "a number >= 0");
+    return p;
+}
+
+inline circuit_breaker_options read_circuit_breaker(input_reader& in, const boost::json::value& v)
+{
+    circuit_breaker_options c;
+    if (v.is_bool()) {
+        c.enabled = v.get_bool();
+        return c;
+    }
+    if (!v.is_object()) {
+        in.wrong("circuit_breaker", "true, false or an object {failure_threshold, open_seconds}", v);
+        return c;
+    }
+    const auto& o = v.get_object();
+    in.only_keys("circuit_breaker", o, {"failure_threshold", "open_seconds"});
+    c.enabled = true;
+    if (auto* x = o.if_contains("failure_threshold"))
+        c.failure_threshold = static_cast<unsigned>(in.integer("circuit_breaker.failure_threshold", *x, 1,
+                                                               std::numeric_limits<unsigned>::max(), "an integer >= 1"));
+    if (auto* x = o.if_contains("open_seconds")) c.open_seconds = in.number("circuit_breaker.open_seconds", *x, true, "a number > 0");
+    return c;
+}
+
+/// Maps one top-level input (its name is known to be in input_names()).
+inline void map_input(input_reader& in, request& r, std::string_view key, const boost::json::value& v)
+{
+    auto opt_string = [&](std::optional<std::string>& field) { field = in.string(key, v); };
+    auto flag = [&](bool& field) { field = in.boolean(key, v); };
+    auto timeout = [&](seconds& field) { field = seconds{in.timeout(key, v, "seconds")}; };
+
+    if (key == "url") opt_string(r.url);
+    else if (key == "scheme") r.scheme = lower_ascii(in.string(key, v));
+    else if (key == "hostname") opt_string(r.hostname);
+    else if (key == "port") r.port = static_cast<unsigned>(in.integer(key, v, 1, 65535, "an integer 1-65535"));
+    else if (key == "base_path") opt_string(r.base_path);
+    else if (key == "path") opt_string(r.path);
+    else if (key == "params") { if (auto* o = in.object(key, v)) r.params = *o; }
+    else if (key == "encode_url") flag(r.encode_url);
+    else if (key == "method") {
+        auto text = in.string(key, v);
+        if (auto m = parse_method(text)) r.method = *m;
+        else if (in.ok())
+            in.fail(error::invalid_input, "input \"method\" must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, "
+                                          "TRACE (any case), got " + quote_value(text));
+    }
+    else if (key == "headers") r.headers = in.string_map(key, v);
+    else if (key == "cookies") r.cookies = in.string_map(key, v);
+    else if (key == "json" || key == "data") r.body = json_body{v};
+    else if (key == "text") r.body = text_body{in.string(key, v)};
+    else if (key == "urlencoded") { if (auto* o = in.object(key, v)) r.body = urlencoded_body{*o}; }
+    else if (key == "multipart") r.body = read_multipart(in, v);
+    else if (key == "username" || key == "password" || key == "authentication_method") {
+        in.string(key, v); // type only; combined with the others in from_json
+    }
+    else if (key == "authentication") r.authentication = read_authentication(in, v);
+    else if (key == "verify_ssl") flag(r.verify_ssl);
+    else if (key == "check_hostname") flag(r.check_hostname);
+    else if (key == "cacert") opt_string(r.cacert);
+    else if (key == "client_cert") opt_string(r.client_cert);
+    else if (key == "client_key") opt_string(r.client_key);
+    else if (key == "tls_min_version") {
+        if (v.is_string() && v.get_string() == "1.2") r.tls_min_version = tls_version::v1_2;
+        else if (v.is_string() && v.get_string() == "1.3") r.tls_min_version = tls_version::v1_3;
+        else if (v.is_string()) in.fail(error::invalid_input, "input \"tls_min_version\" must be \"1.2\" or \"1.3\", got "
+                                                                  + quote_value(v.get_string()));
+        else in.wrong(key, "the string \"1.2\" or \"1.3\"", v);
+    }
+    else if (key == "allow_redirects") flag(r.allow_redirects);
+    else if (key == "max_redirects")
+        r.max_redirects = static_cast<unsigned>(in.integer(key, v, 0, std::numeric_limits<unsigned>::max(), "an integer >= 0"));
+    else if (key == "connect_timeout") timeout(r.connect_timeout);
+    else if (key == "read_timeout") timeout(r.read_timeout);
+    else if (key == "write_timeout") timeout(r.write_timeout);
+    else if (key == "total_timeout") timeout(r.total_timeout);
+    else if (key == "timeout") r.total_timeout = seconds{in.timeout(key, v, "milliseconds") / 1000.0};
+    else if (key == "expected_status_code") r.expected_status_code = in.status_codes(key, v);
+    else if (key == "retry_status_code") r.retry_status_code = in.status_codes(key, v);
+    else if (key == "retry_backoff") r.retry_backoff = read_retry_backoff(in, v);
+    else if (key == "retry_on_connection_error") flag(r.retry_on_connection_error);
+    else if (key == "retry_non_idempotent") flag(r.retry_non_idempotent);
+    else if (key == "dst") opt_string(r.dst);
+    else if (key == "max_response_bytes")
+        r.max_response_bytes = static_cast<std::uint64_t>(
+            in.integer(key, v, 0, std::numeric_limits<std::int64_t>::max(), "an integer >= 0"));
+    else if (key == "decompress") flag(r.decompress);
+    else if (key == "circuit_breaker") r.circuit_breaker = read_circuit_breaker(in, v);
+    else in.fail(error::unknown_error, "input " + quote_value(key) + " is listed in input_names() but not mapped");
+}
+
+/// Inputs that exclude each other; checked before types, since they are about presence.
+inline void check_exclusive(input_reader& in, const boost::json::object& o)
+{
+    auto has = [&](std::string_view k) { return o.contains(k); };
+    if (has("json") && has("data"))
+        return in.fail(error::invalid_input, "inputs \"json\" and \"data\" exclude each other "
+                                             "(\"data\" is a deprecated alias of \"json\"): give only \"json\"");
+    std::vector<std::string_view> bodies;
+    for (auto k : {"json", "data", "text", "urlencoded", "multipart"})
+        if (has(k)) bodies.push_back(k);
+    if (bodies.size() > 1)
+        return in.fail(error::invalid_input, "inputs " + quote_value(bodies[0]) + " and " + quote_value(bodies[1])
+                                                 + " exclude each other: give at most one body");
+    if (has("timeout") && has("total_timeout"))
+        return in.fail(error::invalid_input, "inputs \"timeout\" and \"total_timeout\" exclude each other "
+                                             "(\"timeout\" is total_timeout in milliseconds): give only one");
+    for (auto k : {"username", "password", "authentication_method"})
+        if (has(k) && has("authentication"))
+            return in.fail(error::invalid_input, "inputs " + quote_value(k) + " and \"authentication\" exclude each other: "
+                                                 "give credentials either as username/password or in \"authentication\"");
+}
+
+/// username / password / authentication_method -> basic_auth (types already checked).
+inline void map_basic_inputs(input_reader& in, request& r, const boost::json::object& o)
+{
+    const auto* user = o.if_contains("username");
+    const auto* method = o.if_contains("authentication_method");
+    if (method && lower_ascii(std::string(method->get_string())) != "basic")
+        return in.fail(error::invalid_input, "input \"authentication_method\" must be \"basic\" (use input "
+                                             "\"authentication\" for other kinds), got " + quote_value(method->get_string()));
+    if (!user) {
+        if (o.contains("password"))
+            return in.fail(error::invalid_input, "input \"password\" needs input \"username\" (HTTP Basic takes both)");
+        if (method) return in.fail(error::missing_input, "input \"username\" is required with \"authentication_method\"");
+        return;
+    }
+    basic_auth a;
+    a.username = std::string(user->get_string());
+    if (auto* p = o.if_contains("password")) a.password = std::string(p->get_string());
+    auto c = check_basic_username("username", a.username);
+    if (!c.ok()) return in.fail(c.code, std::move(c.message));
+    r.authentication = std::move(a);
+}
+
+} // namespace corest::detail
+
+namespace corest {
+
+inline from_json_result request::from_json(const boost::json::value& inputs)
+{
+    from_json_result out;
+    if (!inputs.is_object()) {
+        out.problem = detail::invalid_input("inputs must be a JSON object, got " + std::string(detail::json_kind_name(inputs)));
+        return out;
+    }
+    const auto& o = inputs.get_object();
+    detail::input_reader in;
+    in.only_keys({}, o, input_names()); // a typo is the likeliest mistake: report it first
+    if (in.ok()) detail::check_exclusive(in, o);
+    for (auto it = o.begin(); it != o.end() && in.ok(); ++it) detail::map_input(in, out.request, it->key(), it->value());
+    if (in.ok()) detail::map_basic_inputs(in, out.request, o);
+    if (in.ok() && o.contains("data")) // name the alias the caller used
+        if (auto c = detail::check_json_method("data", out.request.method); !c.ok()) in.fail(c.code, std::move(c.message));
+    out.problem = in.ok() ? detail::validate(out.request) : std::move(in.problem);
+    return out;
+}
+
+} // namespace corest
+
+#endif

@@ -1,0 +1,61 @@
+#ifndef COREST_JSON_HPP
+#define COREST_JSON_HPP
+
+// The JSON surface of corest: request::from_json (SPEC.md "Inputs") and
+// to_json(result) (SPEC.md "Result"), plus the list of input names.
+//
+//   auto parsed = corest::request::from_json(boost::json::parse(text));
+//   if (!parsed.ok()) return corest::make_error_result(parsed.problem.code, parsed.problem.message);
+//   corest::result r = co_await client.execute(parsed.request);
+//   std::cout << boost::json::serialize(corest::to_json(r));
+
+#include <string_view>
+#include <vector>
+
+namespace corest {
+
+/// Every top-level input name SPEC.md knows, in SPEC's order. from_json
+/// rejects any other key; profile merging uses it to tell inputs from
+/// other keys of a secrets object. The only list of input names.
+// Defined before the includes below: request.hpp's impl/request_json.ipp
+// uses it, whichever of the two headers a user includes first.
+inline const std::vector<std::string_view>& input_names()
+{
+    static const std::vector<std::string_view> names{
+        // target
+        "url", "scheme", "hostname", "port", "base_path", "path", "params", "encode_url", "method",
+        // headers and cookies
+        "headers", "cookies",
+        // body
+        "json", "data", "text", "urlencoded", "multipart",
+        // authentication
+        "username", "password", "authentication_method", "authentication",
+        // TLS
+        "verify_ssl", "check_hostname", "cacert", "client_cert", "client_key", "tls_min_version",
+        // redirects
+        "allow_redirects", "max_redirects",
+        // timeouts
+        "connect_timeout", "read_timeout", "write_timeout", "total_timeout", "timeout",
+        // status handling and retries
+        "expected_status_code", "retry_status_code", "retry_backoff", "retry_on_connection_error",
+        "retry_non_idempotent",
+        // response handling
+        "dst", "max_response_bytes", "decompress", "circuit_breaker",
+    };
+    return names;
+}
+
+/// True when `name` is one of input_names().
+inline bool is_input_name(std::string_view name)
+{
+    for (auto n : input_names())
+        if (n == name) return true;
+    return false;
+}
+
+} // namespace corest
+
+#include <corest/request.hpp>
+#include <corest/result.hpp>
+
+#endif

@@ -1,0 +1,191 @@
+#ifndef COREST_REQUEST_HPP
+#define COREST_REQUEST_HPP
+
+// The inputs of one connection execution (SPEC.md "Inputs") as a C++ aggregate.
+// Every field carries SPEC's default. request::from_json (json.hpp) maps SPEC's
+// JSON form onto it; validate() (detail/validate.hpp) checks it once before
+// anything is sent, for C++ callers and JSON callers alike.
+
+#include <corest/error.hpp>
+#include <corest/method.hpp>
+#include <corest/secret.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace corest {
+
+/// Fractional seconds, as SPEC's timeouts are given. Zero means "no limit".
+using seconds = std::chrono::duration<double>;
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// ---- bodies -------------------------------------------------------------
+
+struct json_body {
+    boost::json::value value;   // serialized as is; a null value sends `null`
+};
+struct text_body {
+    std::string text;
+};
+struct urlencoded_body {
+    boost::json::object fields; // same value rules as params
+};
+
+/// A per-part header override: keep the default, replace it, or omit the header.
+struct part_header {
+    enum class mode { default_value, custom, omit };
+    mode how = mode::default_value;
+    std::string value;          // with mode::custom
+};
+
+struct multipart_part {
+    std::string name;
+    std::optional<std::string> value;     // a value part ...
+    std::optional<std::string> file;      // ... or a file part, streamed from disk
+    std::optional<std::string> filename;  // file parts: the filename sent (default: file's last segment)
+    part_header content_type;
+    part_header content_disposition;
+    bool omit_content_length = false;     // "content-length": false
+};
+
+struct multipart_body {
+    std::optional<std::string> content_type;  // default multipart/form-data
+    std::optional<std::string> boundary;      // default: 32 random hex characters
+    std::vector<multipart_part> parts;
+};
+
+using request_body = std::variant<std::monostate, json_body, text_body, urlencoded_body, multipart_body>;
+
+// ---- authentication -----------------------------------------------------
+
+struct no_auth {};
+struct basic_auth {
+    std::string username;
+    corest::secret password;
+};
+struct bearer_auth {
+    corest::secret token;
+};
+enum class api_key_location { header, query };
+struct api_key_auth {
+    std::string name;
+    corest::secret value;
+    api_key_location location = api_key_location::header;
+};
+enum class client_authentication { body, basic_header };
+struct oauth2_client_credentials {
+    std::string token_url;
+    std::string client_id;
+    corest::secret client_secret;
+    std::vector<std::string> scopes;          // sent space-joined as `scope`
+    std::optional<std::string> audience;
+    client_authentication client_auth = client_authentication::body;
+};
+
+using authentication = std::variant<no_auth, basic_auth, bearer_auth, api_key_auth, oauth2_client_credentials>;
+
+// ---- policies -----------------------------------------------------------
+
+enum class tls_version { v1_2, v1_3 };
+
+struct retry_backoff_policy {
+    double initial = 1;       // seconds
+    double maximum = 60;      // seconds; also caps Retry-After
+    double multiplier = 2;
+    double deadline = 600;    // seconds from the first attempt after which no retry starts
+};
+
+struct circuit_breaker_options {
+    bool enabled = false;
+    unsigned failure_threshold = 5;
+    double open_seconds = 30;
+};
+
+inline constexpr std::uint64_t default_max_response_bytes = 67108864;
+
+// ---- the request --------------------------------------------------------
+
+struct from_json_result;
+
+struct request {
+    // Target: `url` wins over the parts.
+    std::optional<std::string> url;
+    std::optional<std::string> scheme;      // default https
+    std::optional<std::string> hostname;
+    std::optional<unsigned> port;           // default 443 / 80 by scheme
+    std::optional<std::string> base_path;
+    std::optional<std::string> path;
+    boost::json::object params;
+    bool encode_url = true;
+    corest::method method = corest::method::get;
+
+    header_list headers;                    // sent as given, in order
+    header_list cookies;                    // name -> value, one Cookie header
+
+    request_body body;
+    corest::authentication authentication;
+
+    // TLS
+    bool verify_ssl = true;
+    bool check_hostname = true;
+    std::optional<std::string> cacert;      // PEM text or path
+    std::optional<std::string> client_cert; // PEM text or path
+    std::optional<std::string> client_key;  // PEM text or path
+    tls_version tls_min_version = tls_version::v1_2;
+
+    // Redirects
+    bool allow_redirects = true;
+    unsigned max_redirects = 10;
+
+    // Timeouts (zero = none)
+    seconds connect_timeout{20};
+    seconds read_timeout{20};
+    seconds write_timeout{0};
+    seconds total_timeout{0};
+
+    // Status handling and retries
+    std::vector<unsigned> expected_status_code{200, 201, 202, 204};
+    std::vector<unsigned> retry_status_code{502, 503, 504};
+    retry_backoff_policy retry_backoff;
+    bool retry_on_connection_error = true;
+    bool retry_non_idempotent = false;
+
+    // Response handling
+    std::optional<std::string> dst;
+    std::optional<std::uint64_t> max_response_bytes;  // default 64 MiB in memory, none with dst
+    bool decompress = true;
+    circuit_breaker_options circuit_breaker;
+
+    /// Maps SPEC's JSON inputs onto a request (defined in json.hpp).
+    /// Errors are INVALID_INPUT / MISSING_INPUT results naming the input.
+    static from_json_result from_json(const boost::json::value& inputs);
+};
+
+/// What a check of inputs found: error::ok, or MISSING_INPUT / INVALID_INPUT
+/// with a message that names the input (dotted path for nested keys).
+struct input_check {
+    corest::error code = corest::error::ok;
+    std::string message;
+    bool ok() const noexcept { return code == corest::error::ok; }
+};
+
+struct from_json_result {
+    corest::request request;   // meaningful only when problem.ok()
+    input_check problem;
+    bool ok() const noexcept { return problem.ok(); }
+};
+
+} // namespace corest
+
+#include <corest/impl/request_json.ipp>
+
+#endif

@@ -1,0 +1,62 @@
+#ifndef COREST_TLS_HPP
+#define COREST_TLS_HPP
+
+// The TLS inputs of a request as one value: what an SSL context is built from,
+// and what decides whether a pooled connection may be reused for a call.
+
+#include <corest/request.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace corest {
+
+struct tls_settings {
+    bool verify_ssl = true;
+    bool check_hostname = true;
+    std::string cacert;        // PEM text or path; empty = system store
+    std::string client_cert;   // PEM text or path
+    std::string client_key;    // PEM text or path
+    tls_version min_version = tls_version::v1_2;
+
+    static tls_settings of(const request& r)
+    {
+        tls_settings s;
+        s.verify_ssl = r.verify_ssl;
+        s.check_hostname = r.check_hostname;
+        s.cacert = r.cacert.value_or("");
+        s.client_cert = r.client_cert.value_or("");
+        s.client_key = r.client_key.value_or("");
+        s.min_version = r.tls_min_version;
+        return s;
+    }
+
+    /// Identifies the SSL context these settings build (check_hostname is per connection).
+    std::string context_key() const
+    {
+        std::string k;
+        k.reserve(cacert.size() + client_cert.size() + client_key.size() + 16);
+        k += verify_ssl ? 'v' : 'n';
+        k += min_version == tls_version::v1_3 ? '3' : '2';
+        for (const std::string* part : {&cacert, &client_cert, &client_key}) {
+            k += '\x1f';
+            k += std::to_string(part->size());
+            k += ':';
+            k += *part;
+        }
+        return k;
+    }
+
+    /// Identifies which pooled connections a call may reuse.
+    std::string pool_key() const { return context_key() + (check_hostname ? "h" : "-"); }
+};
+
+/// True when `text` is PEM text rather than a path to a PEM file.
+inline bool is_pem_text(std::string_view text) noexcept
+{
+    return text.find("-----BEGIN") != std::string_view::npos;
+}
+
+} // namespace corest
+
+#endif

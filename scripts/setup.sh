@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything corest's build, tests, examples and benchmarks need (Debian bookworm).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build
+  libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev zlib1g-dev libyaml-cpp-dev libcurl4-openssl-dev
+  nginx-light python3 python3-httpbin gunicorn openssl
+  clang libclang-rt-14-dev wrk
+)
+
+sudo=()
+if [[ $(id -u) != 0 ]]; then
+  sudo=(sudo)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "setup.sh: packages installed"

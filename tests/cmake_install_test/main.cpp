@@ -1,0 +1,11 @@
+// A project outside corest's tree: it found corest with find_package and includes the umbrella header.
+#include <corest.hpp>
+#include <iostream>
+
+int main()
+{
+    corest::request req;
+    req.url = "http://127.0.0.1:1/";
+    std::cout << corest::error_name(corest::error::not_found) << '\n';
+    return req.url ? 0 : 1;
+}

@@ -1,0 +1,267 @@
+// Policies end to end: the retrier, stale keep-alive replay, the pool, caller
+// cancellation and the circuit breaker, against the in-process fault server.
+
+#include "support/call.hpp"
+#include "support/fault_server.hpp"
+#include "support/servers.hpp"
+
+#include <corest/batch.hpp>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/test/unit_test.hpp>
+
+using corest::test::call;
+using corest::test::fault_server;
+using corest::test::get;
+using corest::test::run_coro;
+using corest::test::servers;
+
+namespace {
+const std::string ok_response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+bool log_has(const corest::result& r, std::string_view text)
+{
+    for (const auto& line : r.log)
+        if (line.find(text) != std::string::npos) return true;
+    return false;
+}
+
+/// Runs `n` sequential calls on one client and returns their results.
+std::vector<corest::result> sequential_calls(const corest::request& req, int n, corest::client_options options = {})
+{
+    return run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+        corest::client c{ex, options};
+        std::vector<corest::result> out;
+        for (int i = 0; i < n; ++i) out.push_back(co_await c.execute(req));
+        co_return out;
+    });
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(retries)
+
+BOOST_AUTO_TEST_CASE(retry_after_503_then_success)
+{
+    fault_server srv(corest::test::respond_sequence({
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
+        ok_response,
+    }));
+    auto req = get(srv.url("/"));
+    req.retry_backoff.initial = 0.05;
+    auto started = std::chrono::steady_clock::now();
+    auto r = call(req);
+    auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(r.attempts == 3u);
+    BOOST_TEST(took >= 1.9);   // two Retry-After waits of 1 s replaced the 0.05 s back-off
+    BOOST_TEST(log_has(r, "retrying in 1s"));
+}
+
+BOOST_AUTO_TEST_CASE(retry_status_exhausted_by_deadline)
+{
+    fault_server srv(corest::test::respond("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"));
+    auto req = get(srv.url("/"));
+    req.retry_backoff = {0.1, 0.1, 1, 0.35};
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::bad_gateway));
+    BOOST_TEST(r.attempts >= 3u);
+    BOOST_TEST(r.attempts <= 5u);
+    BOOST_TEST(*r.status_code == 502u);
+}
+
+BOOST_AUTO_TEST_CASE(total_timeout_during_back_off_is_timeout)
+{
+    fault_server srv(corest::test::respond("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\nContent-Length: 0\r\n\r\n"));
+    auto req = get(srv.url("/"));
+    req.total_timeout = corest::seconds(0.5);
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::timeout));
+    BOOST_TEST(r.message.find("total") != std::string::npos, r.message);
+}
+
+BOOST_AUTO_TEST_CASE(connection_errors_retried_only_for_idempotent_methods)
+{
+    fault_server srv(corest::test::reset_after_request());
+    auto req = get(srv.url("/"));
+    req.retry_backoff = {0.01, 0.01, 1, 600};
+    auto g = call(req);
+    BOOST_TEST((g.error == corest::error::connection_closed));
+    BOOST_TEST(g.attempts > 1u);
+
+    req.method = corest::method::post;
+    auto p = call(req);
+    BOOST_TEST((p.error == corest::error::connection_closed));
+    BOOST_TEST(p.attempts == 1u);
+
+    req.retry_non_idempotent = true;
+    BOOST_TEST(call(req).attempts > 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(pool)
+
+BOOST_AUTO_TEST_CASE(keep_alive_connections_are_reused)
+{
+    fault_server srv(corest::test::respond(ok_response));
+    auto results = sequential_calls(get(srv.url("/")), 5);
+    for (const auto& r : results) BOOST_TEST(r.ok(), r.message);
+    BOOST_TEST(srv.connections_accepted() == 1u);
+    BOOST_TEST(results[4].timings.connect == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(connection_close_is_honoured)
+{
+    fault_server srv(corest::test::respond("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+    auto results = sequential_calls(get(srv.url("/")), 3);
+    for (const auto& r : results) BOOST_TEST(r.ok(), r.message);
+    BOOST_TEST(srv.connections_accepted() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(stale_pooled_connection_is_replaced_once)
+{
+    // Answers one request per connection, then closes without announcing it.
+    fault_server srv([](corest::test::fault_connection& c) -> boost::asio::awaitable<void> {
+        auto head = co_await c.read_request_head();
+        if (!head.empty()) {
+            co_await c.write(ok_response);
+            co_await c.sleep(std::chrono::milliseconds(50));
+            c.close();
+        }
+    });
+    auto req = get(srv.url("/"));
+    req.method = corest::method::post;   // not retried: only the stale replay can save it
+    auto results = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+        corest::client c{ex};
+        std::vector<corest::result> out;
+        out.push_back(co_await c.execute(req));
+        boost::asio::steady_timer t(ex, std::chrono::milliseconds(200));
+        co_await t.async_wait(boost::asio::use_awaitable);
+        out.push_back(co_await c.execute(req));
+        co_return out;
+    });
+    BOOST_TEST_REQUIRE(results[1].ok(), results[1].message);
+    BOOST_TEST(results[1].attempts == 1u);
+    BOOST_TEST(log_has(results[1], "re-sending on a new connection"));
+    BOOST_TEST(srv.connections_accepted() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(per_origin_cap_queues_calls)
+{
+    fault_server srv(corest::test::respond(ok_response));
+    corest::client_options options;
+    options.pool.max_connections_per_origin = 1;
+    auto results = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+        corest::client c{ex, options};
+        std::vector<corest::request> reqs(8, get(srv.url("/")));
+        std::vector<corest::result> out;
+        std::size_t next = 0;
+        co_await corest::run_batch(
+            c,
+            [&]() -> std::optional<corest::batch_item> {
+                if (next == reqs.size()) return std::nullopt;
+                return corest::batch_item{reqs[next++], {}};
+            },
+            [&](std::size_t, corest::result&& r) { out.push_back(std::move(r)); }, 8);
+        co_return out;
+    });
+    BOOST_TEST(results.size() == 8u);
+    for (const auto& r : results) BOOST_TEST(r.ok(), r.message);
+    BOOST_TEST(srv.connections_accepted() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(waiting_for_a_slot_is_bounded_by_total_timeout)
+{
+    fault_server srv(corest::test::silent());
+    corest::client_options options;
+    options.pool.max_connections_per_origin = 1;
+    auto results = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+        using namespace boost::asio::experimental::awaitable_operators;
+        corest::client c{ex, options};
+        auto slow = get(srv.url("/"));
+        slow.total_timeout = corest::seconds(2);
+        auto waiting = get(srv.url("/"));
+        waiting.total_timeout = corest::seconds(0.3);
+        auto [a, b] = co_await (c.execute(slow) && c.execute(waiting));
+        co_return std::vector<corest::result>{a, b};
+    });
+    BOOST_TEST((results[0].error == corest::error::timeout));
+    BOOST_TEST((results[1].error == corest::error::timeout));
+    BOOST_TEST(results[1].message.find("slot") != std::string::npos, results[1].message);
+}
+
+BOOST_AUTO_TEST_CASE(batch_preserves_input_order)
+{
+    auto results = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<std::size_t>> {
+        corest::client c{ex};
+        std::vector<std::size_t> order;
+        std::size_t next = 0;
+        co_await corest::run_batch(
+            c,
+            [&]() -> std::optional<corest::batch_item> {
+                if (next == 20) return std::nullopt;
+                // Earlier items are slower, so they finish last.
+                auto r = get(servers().httpbin + "/delay/" + (next < 3 ? std::string("1") : std::string("0")));
+                ++next;
+                return corest::batch_item{std::move(r), {}};
+            },
+            [&](std::size_t index, corest::result&& r) {
+                BOOST_TEST(r.ok(), r.message);
+                order.push_back(index);
+            },
+            8);
+        co_return order;
+    });
+    BOOST_TEST_REQUIRE(results.size() == 20u);
+    for (std::size_t i = 0; i < results.size(); ++i) BOOST_TEST(results[i] == i);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cancellation)
+
+BOOST_AUTO_TEST_CASE(caller_cancellation_is_cancelled)
+{
+    fault_server srv(corest::test::silent());
+    auto r = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<corest::result> {
+        using namespace boost::asio::experimental::awaitable_operators;
+        corest::client c{ex};
+        boost::asio::steady_timer t(ex, std::chrono::milliseconds(200));
+        auto raced = co_await (c.execute(get(srv.url("/"))) || t.async_wait(boost::asio::use_awaitable));
+        if (raced.index() == 0) co_return std::get<0>(raced);
+        co_return corest::make_error_result(corest::error::cancelled, "cancelled by the race");
+    });
+    BOOST_TEST((r.error == corest::error::cancelled));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(breaker)
+
+BOOST_AUTO_TEST_CASE(opens_after_failures_and_half_opens)
+{
+    fault_server srv(corest::test::respond("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"));
+    auto req = get(srv.url("/"));
+    req.circuit_breaker = {true, 2, 0.3};
+    auto results = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+        corest::client c{ex};
+        std::vector<corest::result> out;
+        out.push_back(co_await c.execute(req));
+        out.push_back(co_await c.execute(req));
+        out.push_back(co_await c.execute(req));   // open: fails fast
+        boost::asio::steady_timer t(ex, std::chrono::milliseconds(400));
+        co_await t.async_wait(boost::asio::use_awaitable);
+        out.push_back(co_await c.execute(req));   // half-open trial reaches the server
+        out.push_back(co_await c.execute(req));   // trial failed: open again
+        co_return out;
+    });
+    BOOST_TEST((results[0].error == corest::error::internal_server_error));
+    BOOST_TEST((results[1].error == corest::error::internal_server_error));
+    BOOST_TEST((results[2].error == corest::error::circuit_open));
+    BOOST_TEST((results[3].error == corest::error::internal_server_error));
+    BOOST_TEST((results[4].error == corest::error::circuit_open));
+    BOOST_TEST(srv.requests().size() == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

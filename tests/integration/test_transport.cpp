@@ -1,0 +1,361 @@
+// One call on real networks: TLS and mutual TLS against nginx, every timeout,
+// broken peers from the in-process fault server, and dst streaming.
+
+#include "support/call.hpp"
+#include "support/fault_server.hpp"
+#include "support/servers.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <zlib.h>
+
+using corest::test::call;
+using corest::test::fault_server;
+using corest::test::get;
+using corest::test::json_object;
+using corest::test::servers;
+namespace fs = std::filesystem;
+
+namespace {
+corest::request tls_get(std::string url)
+{
+    auto r = get(std::move(url));
+    r.cacert = servers().cert("ca.pem");
+    return r;
+}
+
+std::string read_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// Files in `dir` whose name starts with `stem` (temporaries left behind).
+std::size_t files_starting_with(const fs::path& dir, const std::string& stem)
+{
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().rfind(stem, 0) == 0) ++n;
+    return n;
+}
+
+fs::path scratch_dir(const std::string& name)
+{
+    auto dir = fs::temp_directory_path() / ("corest_test_" + name + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tls)
+
+BOOST_AUTO_TEST_CASE(trusted_by_cacert_path_and_pem_text)
+{
+    auto r = call(tls_get(servers().tls + "/hello"));
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(r.body == "hello, world\n");
+    BOOST_TEST(r.timings.tls > 0.0);
+
+    auto text = get(servers().tls + "/get");
+    text.cacert = read_file(servers().cert("ca.pem"));
+    auto t = call(text);
+    BOOST_TEST(t.ok(), t.message);
+}
+
+BOOST_AUTO_TEST_CASE(ip_literal_is_verified_against_the_ip_san)
+{
+    auto r = call(tls_get(servers().tls_ip + "/hello"));
+    BOOST_TEST(r.ok(), r.message);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_ca_fails_unless_verification_is_off)
+{
+    auto sys = call(get(servers().tls + "/hello"));   // system store does not know our CA
+    BOOST_TEST((sys.error == corest::error::tls_error));
+    BOOST_TEST(sys.message.find("unknown CA") != std::string::npos, sys.message);
+
+    auto other = get(servers().tls + "/hello");
+    other.cacert = servers().cert("other-ca.pem");
+    BOOST_TEST((call(other).error == corest::error::tls_error));
+
+    auto off = get(servers().tls + "/hello");
+    off.verify_ssl = false;
+    auto r = call(off);
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    bool warned = false;
+    for (const auto& line : r.log) warned = warned || line.find("verify_ssl") != std::string::npos;
+    BOOST_TEST(warned);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_host_and_expired)
+{
+    auto wrong = call(tls_get(servers().tls_wrong_host + "/hello"));
+    BOOST_TEST((wrong.error == corest::error::tls_error));
+    BOOST_TEST(wrong.message.find("host name mismatch") != std::string::npos, wrong.message);
+
+    auto unchecked = tls_get(servers().tls_wrong_host + "/hello");
+    unchecked.check_hostname = false;
+    BOOST_TEST(call(unchecked).ok());
+
+    auto expired = call(tls_get(servers().tls_expired + "/hello"));
+    BOOST_TEST((expired.error == corest::error::tls_error));
+    BOOST_TEST(expired.message.find("expired") != std::string::npos, expired.message);
+}
+
+BOOST_AUTO_TEST_CASE(mutual_tls)
+{
+    auto without = call(tls_get(servers().mtls + "/get"));
+    // nginx answers 400 when no client certificate was sent.
+    BOOST_TEST(!without.ok());
+
+    auto with = tls_get(servers().mtls + "/get");
+    with.client_cert = servers().cert("client.pem");
+    with.client_key = servers().cert("client-key.pem");
+    auto r = call(with);
+    BOOST_TEST(r.ok(), r.message);
+
+    auto pem = tls_get(servers().mtls + "/get");
+    pem.client_cert = read_file(servers().cert("client.pem"));
+    pem.client_key = read_file(servers().cert("client-key.pem"));
+    BOOST_TEST(call(pem).ok());
+}
+
+BOOST_AUTO_TEST_CASE(tls_min_version)
+{
+    auto v13 = tls_get(servers().tls12_only + "/hello");
+    v13.tls_min_version = corest::tls_version::v1_3;
+    auto r = call(v13);
+    BOOST_TEST((r.error == corest::error::tls_error));
+    BOOST_TEST(call(tls_get(servers().tls12_only + "/hello")).ok());
+    BOOST_TEST(call(tls_get(servers().tls13_only + "/hello")).ok());
+}
+
+BOOST_AUTO_TEST_CASE(bad_pem_is_invalid_input)
+{
+    auto r = get(servers().tls + "/hello");
+    r.cacert = "/nonexistent/ca.pem";
+    auto res = call(r);
+    BOOST_TEST((res.error == corest::error::invalid_input));
+    BOOST_TEST(res.message.find("cacert") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(timeouts)
+
+BOOST_AUTO_TEST_CASE(read_timeout_on_a_silent_peer)
+{
+    fault_server srv(corest::test::silent());
+    auto req = get(srv.url("/"));
+    req.read_timeout = corest::seconds(0.3);
+    req.retry_on_connection_error = false;
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::timeout));
+    BOOST_TEST(r.message.find("read") != std::string::npos, r.message);
+}
+
+BOOST_AUTO_TEST_CASE(total_timeout_bounds_the_call)
+{
+    fault_server srv(corest::test::silent());
+    auto req = get(srv.url("/"));
+    req.total_timeout = corest::seconds(0.3);
+    auto started = std::chrono::steady_clock::now();
+    auto r = call(req);
+    auto took = std::chrono::steady_clock::now() - started;
+    BOOST_TEST((r.error == corest::error::timeout));
+    BOOST_TEST(r.message.find("total") != std::string::npos, r.message);
+    BOOST_TEST(took < std::chrono::seconds(5));
+}
+
+BOOST_AUTO_TEST_CASE(timeout_alias_in_milliseconds)
+{
+    fault_server srv(corest::test::silent());
+    auto r = corest::test::call_json(R"({"url":")" + srv.url("/") + R"(","timeout":300})");
+    BOOST_TEST((r.error == corest::error::timeout));
+}
+
+BOOST_AUTO_TEST_CASE(connect_timeout_on_an_unroutable_address)
+{
+    // 10.255.255.1 is not answered on this machine's closed network: SYN goes nowhere.
+    auto req = get("http://10.255.255.1:81/");
+    req.connect_timeout = corest::seconds(0.3);
+    req.retry_on_connection_error = false;
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::timeout || r.error == corest::error::connect_failed), r.error);
+}
+
+BOOST_AUTO_TEST_CASE(drip_feed_resets_the_read_timeout_per_read)
+{
+    fault_server srv(corest::test::drip("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", std::chrono::milliseconds(20)));
+    auto req = get(srv.url("/"));
+    req.read_timeout = corest::seconds(0.5);
+    auto r = call(req);
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(r.body == "hello");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(faults)
+
+BOOST_AUTO_TEST_CASE(refused_connection)
+{
+    std::uint16_t port;
+    {
+        fault_server srv(corest::test::silent());
+        port = srv.port();
+    }
+    auto req = get("http://127.0.0.1:" + std::to_string(port) + "/");
+    req.retry_on_connection_error = false;
+    BOOST_TEST((call(req).error == corest::error::connect_failed));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_host)
+{
+    auto req = get("http://no-such-host.invalid/");
+    req.retry_on_connection_error = false;
+    BOOST_TEST((call(req).error == corest::error::dns_failed));
+}
+
+BOOST_AUTO_TEST_CASE(reset_and_truncation_are_connection_closed)
+{
+    fault_server reset(corest::test::reset_after_request());
+    auto req = get(reset.url("/"));
+    req.retry_on_connection_error = false;
+    BOOST_TEST((call(req).error == corest::error::connection_closed));
+
+    fault_server cut(corest::test::truncated("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"));
+    auto c = get(cut.url("/"));
+    c.retry_on_connection_error = false;
+    BOOST_TEST((call(c).error == corest::error::connection_closed));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_responses_are_protocol_errors)
+{
+    const std::string bad[] = {
+        "HTTX/1.1 200 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz",
+    };
+    for (const auto& raw : bad) {
+        fault_server srv(corest::test::respond(raw));
+        auto r = call(get(srv.url("/")));
+        BOOST_TEST((r.error == corest::error::protocol_error), raw << " gave " << r.error << ": " << r.message);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(oversized_header_block)
+{
+    std::string raw = "HTTP/1.1 200 OK\r\nX-Big: " + std::string(70 * 1024, 'a') + "\r\nContent-Length: 0\r\n\r\n";
+    fault_server srv(corest::test::respond(raw));
+    auto r = call(get(srv.url("/")));
+    BOOST_TEST((r.error == corest::error::protocol_error), r.message);
+}
+
+BOOST_AUTO_TEST_CASE(interim_responses_are_skipped)
+{
+    fault_server srv(corest::test::respond(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    auto r = call(get(srv.url("/")));
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(*r.status_code == 200u);
+    BOOST_TEST(r.body == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(max_response_bytes_and_decompression_bomb)
+{
+    auto req = get(servers().httpbin + "/bytes/2048");
+    req.max_response_bytes = 1000;
+    BOOST_TEST((call(req).error == corest::error::response_too_large));
+
+    // 50 MiB of zeros gzip-compressed (~50 KiB on the wire): decoded bytes count against the cap.
+    std::string zeros(50u << 20, '\0');
+    std::string gz(compressBound(static_cast<uLong>(zeros.size())) + 64, '\0');
+    z_stream z{};
+    BOOST_REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    z.next_in = reinterpret_cast<Bytef*>(zeros.data());
+    z.avail_in = static_cast<uInt>(zeros.size());
+    z.next_out = reinterpret_cast<Bytef*>(gz.data());
+    z.avail_out = static_cast<uInt>(gz.size());
+    BOOST_REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    gz.resize(z.total_out);
+    deflateEnd(&z);
+    fault_server srv(corest::test::respond("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                                           std::to_string(gz.size()) + "\r\n\r\n" + gz));
+    auto bomb = get(srv.url("/"));
+    bomb.max_response_bytes = 1024 * 1024;
+    auto r = call(bomb);
+    BOOST_TEST((r.error == corest::error::response_too_large), r.error << ": " << r.message);
+}
+
+BOOST_AUTO_TEST_CASE(binary_body_is_bytes)
+{
+    static constexpr unsigned char payload[] = {0x00, 0xff, 0x10, 0x80};
+    std::string raw = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 4\r\n\r\n";
+    raw.append(reinterpret_cast<const char*>(payload), sizeof payload);
+    fault_server srv(corest::test::respond(raw));
+    auto r = call(get(srv.url("/")));
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST((r.kind == corest::body_kind::bytes));
+    BOOST_TEST(corest::to_json(r).at("bytes").as_string() == "AP8QgA==");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dst)
+
+BOOST_AUTO_TEST_CASE(download_is_renamed_into_place)
+{
+    auto dir = scratch_dir("dst_ok");
+    auto req = get(servers().httpbin + "/bytes/100000?seed=3");
+    req.dst = (dir / "out.bin").string();
+    auto r = call(req);
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(*r.size == 100000u);
+    BOOST_TEST(*r.dst == *req.dst);
+    BOOST_TEST(fs::file_size(*req.dst) == 100000u);
+    BOOST_TEST((r.kind == corest::body_kind::none));
+    BOOST_TEST(files_starting_with(dir, "out.bin.") == 0u);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(failed_download_leaves_no_file_and_keeps_the_old_one)
+{
+    auto dir = scratch_dir("dst_fail");
+    const auto target = (dir / "keep.txt").string();
+    {
+        std::ofstream(target) << "old";
+    }
+    fault_server cut(corest::test::truncated("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\npartial"));
+    auto req = get(cut.url("/"));
+    req.dst = target;
+    req.retry_on_connection_error = false;
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::connection_closed));
+    BOOST_TEST(read_file(target) == "old");
+    BOOST_TEST(files_starting_with(dir, "keep.txt.") == 0u);
+
+    auto missing = get(servers().httpbin + "/status/404");
+    missing.dst = (dir / "never.txt").string();
+    auto m = call(missing);
+    BOOST_TEST((m.error == corest::error::not_found));
+    BOOST_TEST(!fs::exists(dir / "never.txt"));
+    BOOST_TEST(files_starting_with(dir, "never.txt") == 0u);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(unwritable_dst_is_io_error)
+{
+    auto req = get(servers().httpbin + "/get");
+    req.dst = "/nonexistent-dir/out.json";
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::io_error));
+    BOOST_TEST(r.message.find("/nonexistent-dir/out.json") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

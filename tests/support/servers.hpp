@@ -1,0 +1,100 @@
+#ifndef COREST_TESTS_SUPPORT_SERVERS_HPP
+#define COREST_TESTS_SUPPORT_SERVERS_HPP
+
+// The loopback servers started by tests/fixtures/servers.sh, read from the JSON file named
+// by $COREST_SERVERS_JSON (set by ctest through corest_use_server_fixture()).
+//
+//   const auto& s = corest::test::servers();
+//   req.url = s.httpbin + "/get";                 // "http://127.0.0.1:PORT/get"
+//   req.cacert = s.cert("ca.pem");                // absolute path in the certs directory
+
+#include <boost/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace corest::test {
+
+struct test_servers
+{
+    std::string httpbin;         // http://127.0.0.1:P   httpbin (gunicorn), direct
+    std::string httpbin2;        // http://127.0.0.1:P2  a second httpbin: another origin
+    std::string plain;           // http://127.0.0.1:P3  nginx: /hello, /static/*, else httpbin
+    std::string tls;             // https://localhost:P4 nginx, cert for localhost + 127.0.0.1
+    std::string tls_ip;          // https://127.0.0.1:P4 the same server by IP
+    std::string tls_wrong_host;  // https://localhost:P5 cert for wrong.example
+    std::string tls_expired;     // https://localhost:P6 cert expired in 2020
+    std::string mtls;            // https://localhost:P7 requires a client cert from ca.pem
+    std::string tls13_only;      // https://localhost:P8 TLS 1.3 only
+    std::string tls12_only;      // https://localhost:P9 TLS 1.2 only
+    std::string certs;           // directory of the PEM files (see gen_certs.sh)
+
+    // Absolute path of a file in the certs directory, e.g. cert("ca.pem").
+    std::string cert(std::string_view file) const
+    {
+        return certs + "/" + std::string(file);
+    }
+};
+
+namespace detail {
+
+inline test_servers load_test_servers()
+{
+    const char* path = std::getenv("COREST_SERVERS_JSON");
+    if (path == nullptr || *path == '\0')
+        throw std::runtime_error(
+            "COREST_SERVERS_JSON is not set: run the integration tests through ctest, or start "
+            "the servers with tests/fixtures/servers.sh start DIR and export "
+            "COREST_SERVERS_JSON=DIR/servers.json");
+    std::ifstream in(path);
+    if (!in)
+        throw std::runtime_error(std::string("cannot read COREST_SERVERS_JSON file ") + path +
+                                 ": did servers.sh start succeed?");
+    std::stringstream text;
+    text << in.rdbuf();
+
+    boost::system::error_code ec;
+    boost::json::value doc = boost::json::parse(text.str(), ec);
+    if (ec || !doc.is_object())
+        throw std::runtime_error(std::string("COREST_SERVERS_JSON file ") + path +
+                                 " is not a JSON object");
+    const auto& obj = doc.get_object();
+    auto field = [&](const char* key) {
+        const auto* v = obj.if_contains(key);
+        if (v == nullptr || !v->is_string())
+            throw std::runtime_error(std::string("COREST_SERVERS_JSON file ") + path +
+                                     " has no string \"" + key + "\"");
+        return std::string(v->get_string());
+    };
+
+    test_servers s;
+    s.httpbin = field("httpbin");
+    s.httpbin2 = field("httpbin2");
+    s.plain = field("plain");
+    s.tls = field("tls");
+    s.tls_ip = field("tls_ip");
+    s.tls_wrong_host = field("tls_wrong_host");
+    s.tls_expired = field("tls_expired");
+    s.mtls = field("mtls");
+    s.tls13_only = field("tls13_only");
+    s.tls12_only = field("tls12_only");
+    s.certs = field("certs");
+    return s;
+}
+
+}  // namespace detail
+
+// Loaded once (thread-safe); throws std::runtime_error with the reason when unavailable.
+inline const test_servers& servers()
+{
+    static const test_servers instance = detail::load_test_servers();
+    return instance;
+}
+
+}  // namespace corest::test
+
+#endif
