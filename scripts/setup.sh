@@ -7,7 +7,6 @@ packages=(
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev zlib1g-dev libyaml-cpp-dev libcurl4-openssl-dev
   nginx-light python3 python3-httpbin gunicorn openssl
-  clang libclang-rt-14-dev wrk
 )
 
 sudo=()

@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -75,6 +76,36 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
     co_return mapped_error{};
 }
 
+/// One socket read fed to the parser. Beast's http::async_read_some keeps reading
+/// while the parser needs more (a whole header block in one operation), which would
+/// let one read_timeout cover a slow but live peer's entire head; this reads once,
+/// so the caller restarts the silence timer for every read.
+template <class Stream>
+boost::asio::awaitable<boost::system::error_code> read_once_into(Stream& stream, boost::beast::flat_buffer& buffer,
+                                                                response_parser& parser)
+{
+    namespace net = boost::asio;
+    namespace http = boost::beast::http;
+    boost::system::error_code ec;
+    if (buffer.size() > 0) {
+        buffer.consume(parser.put(buffer.data(), ec));
+        if (ec != http::error::need_more) co_return ec;
+        ec = {};
+    }
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(boost::beast::read_size(buffer, 65536)),
+                                                    net::as_tuple(net::use_awaitable));
+    buffer.commit(n);
+    if (rec == net::error::eof) {
+        if (!parser.got_some()) co_return http::error::end_of_stream;
+        parser.put_eof(ec);   // complete for a body delimited by the close, else partial_message
+        co_return ec;
+    }
+    if (rec) co_return rec;
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec == http::error::need_more) ec = {};
+    co_return ec;
+}
+
 /// Reads the final response head into `parser` (interim 1xx responses are skipped).
 /// `received_any` tells whether any response byte arrived (a stale pooled connection has none).
 template <class Stream>
@@ -91,11 +122,16 @@ boost::asio::awaitable<mapped_error> read_response_head(Stream& stream, boost::b
         parser->header_limit(header_block_limit);
         parser->body_limit(boost::none);
         if (head_method) parser->skip(true);
-        auto limit = lim.deadline.limit(lim.read_timeout);
-        apply_limit(tcp, limit);
-        auto [ec, n] = co_await http::async_read_header(stream, buffer, *parser, net::as_tuple(net::use_awaitable));
-        if (parser->got_some() || buffer.size() > 0) received_any = true;
-        if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target);
+        // read_timeout is the longest silence: the timer restarts for every read, so a
+        // slow but live peer is not cut off, and a silent one is.
+        while (!parser->is_header_done()) {
+            auto limit = lim.deadline.limit(lim.read_timeout);
+            apply_limit(tcp, limit);
+            auto ec = co_await read_once_into(stream, buffer, *parser);
+            if (parser->got_some() || buffer.size() > 0) received_any = true;
+            if (ec == http::error::need_buffer && parser->is_header_done()) break;   // body bytes wait
+            if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target);
+        }
         const unsigned status = parser->get().result_int();
         if (status >= 100 && status < 200 && status != 101) continue;   // 100 Continue, 103 Early Hints
         co_return mapped_error{};
@@ -162,7 +198,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         parser.get().body().size = body_chunk_size;
         auto limit = lim.deadline.limit(lim.read_timeout);
         apply_limit(tcp, limit);
-        auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+        auto ec = co_await read_once_into(stream, buffer, parser);
         if (ec == http::error::need_buffer) ec = {};
         const std::size_t got = body_chunk_size - parser.get().body().size;
         if (got > 0) {

@@ -80,9 +80,10 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
 
     for (int round = 0;; ++round) {
         std::unique_ptr<connection> conn = st.pool.take_idle(key);
-        const bool reused = conn != nullptr;
         if (!conn) {
-            auto wait = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
+            auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
+            conn = std::move(grant.handed);
+            const slot_wait wait = grant.status;
             if (wait == slot_wait::cancelled) {
                 out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
                 co_return out;
@@ -91,6 +92,9 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
                 out.error = timeout_error(phase::total, target.display + " (waiting for a free connection slot)");
                 co_return out;
             }
+        }
+        const bool reused = conn != nullptr;
+        if (!conn) {
             auto opened = co_await open_connection(target, ssl_ctx, in.tls, in.connect_timeout, in.limits.deadline, key);
             out.timings.dns = opened.dns_seconds;
             out.timings.connect = opened.connect_seconds;

@@ -55,10 +55,13 @@ struct execution {
 /// The token for an oauth2 call: from the cache, or fetched (once for all waiting calls).
 inline boost::asio::awaitable<mapped_error> obtain_token(client_state& st, execution& x)
 {
-    const auto& o = std::get<oauth2_client_credentials>(x.req.authentication);
-    x.oauth_key = token_cache_key(o);
-    auto got = co_await st.tokens.get(
-        *x.oauth_key, [&st, &x, o]() { return fetch_token(st, o, x.req, x.deadline); }, x.deadline.at());
+    x.oauth_key = token_cache_key(std::get<oauth2_client_credentials>(x.req.authentication));
+    // A named function object, not a temporary inside the co_await expression: GCC 12
+    // destroys captured temporaries of a co_await full-expression twice.
+    token_cache<>::fetch_function fetch = [&st, &x]() {
+        return fetch_token(st, std::get<oauth2_client_credentials>(x.req.authentication), x.req, x.deadline);
+    };
+    auto got = co_await st.tokens.get(*x.oauth_key, std::move(fetch), x.deadline.at());
     if (!got.token) {
         if (got.cancelled && got.failure.find("cancelled") != std::string::npos)
             co_return mapped_error{corest::error::cancelled, got.failure};
@@ -345,7 +348,8 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     }
     finish_result(x, final_attempt);
 
-    if (rq.circuit_breaker.enabled)
+    // A cancelled call says nothing about the origin (a lost half-open trial expires on its own).
+    if (rq.circuit_breaker.enabled && r.error != corest::error::cancelled)
         st->breakers.record(breaker_key, counts_as_breaker_failure(r.error, r.status_code),
                             std::chrono::steady_clock::now());
     scrub(r.message, x.secrets);

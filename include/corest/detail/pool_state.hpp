@@ -32,6 +32,13 @@ namespace corest::detail {
 
 enum class slot_wait { granted, timed_out, cancelled };
 
+/// The outcome of waiting for a slot: a slot to connect with, or, when a call on the
+/// same key gave its connection back while we waited, that open connection itself.
+struct slot_grant {
+    slot_wait status = slot_wait::granted;
+    std::unique_ptr<connection> handed;   // set: reuse this instead of connecting
+};
+
 class connection_pool {
 public:
     explicit connection_pool(pool_options options = {}) : options_(options) {}
@@ -70,7 +77,7 @@ public:
 
     /// Takes a slot for a new connection to `key`, waiting FIFO behind earlier
     /// callers when a cap is reached, at most until `wait_until`.
-    boost::asio::awaitable<slot_wait> acquire_slot(std::string key,
+    boost::asio::awaitable<slot_grant> acquire_slot(std::string key,
                                                    std::optional<std::chrono::steady_clock::time_point> wait_until)
     {
         namespace net = boost::asio;
@@ -79,7 +86,7 @@ public:
             std::lock_guard lock(mutex_);
             if (waiters_.empty() && fits(key)) {
                 count(key, +1);
-                co_return slot_wait::granted;
+                co_return slot_grant{};
             }
             w = std::make_shared<waiter>(co_await net::this_coro::executor, key);
             waiters_.push_back(w);
@@ -96,11 +103,13 @@ public:
         auto [ec] = co_await w->channel.async_receive(net::as_tuple(net::use_awaitable));
         timer.cancel();
         std::lock_guard lock(mutex_);
-        if (w->granted) co_return slot_wait::granted;
+        if (w->granted) co_return slot_grant{slot_wait::granted, std::move(w->handed)};
         std::erase(waiters_, w);
-        co_return ec == net::error::operation_aborted && !(wait_until && std::chrono::steady_clock::now() >= *wait_until)
-            ? slot_wait::cancelled
-            : slot_wait::timed_out;
+        co_return slot_grant{
+            ec == net::error::operation_aborted && !(wait_until && std::chrono::steady_clock::now() >= *wait_until)
+                ? slot_wait::cancelled
+                : slot_wait::timed_out,
+            nullptr};
     }
 
     /// Returns a connection whose response was read to its end and that may be kept alive.
@@ -109,6 +118,16 @@ public:
         c->idle_since = std::chrono::steady_clock::now();
         ++c->requests_served;
         std::unique_lock lock(mutex_);
+        // The earliest call waiting for this key gets the open connection (and its slot).
+        for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+            if ((*it)->key != c->pool_key) continue;
+            auto w = *it;
+            waiters_.erase(it);
+            w->handed = std::move(c);
+            w->granted = true;
+            w->channel.try_send(boost::system::error_code{});
+            return;
+        }
         auto& list = idle_[c->pool_key];
         if (list.size() >= options_.max_idle_per_origin || !waiters_.empty()) {
             // A waiter for another key needs the slot more than this idle connection does.
@@ -167,7 +186,8 @@ private:
         // Thread-safe wake-up: a grant sent before the waiter starts receiving is buffered.
         boost::asio::experimental::concurrent_channel<void(boost::system::error_code)> channel;
         std::string key;
-        bool granted = false;   // guarded by the pool's mutex
+        bool granted = false;                 // guarded by the pool's mutex
+        std::unique_ptr<connection> handed;   // guarded by the pool's mutex
     };
 
     bool fits(const std::string& key) const

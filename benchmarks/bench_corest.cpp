@@ -1,0 +1,39 @@
+// corest under load: N coroutines sharing one corest::client (its pool keeps
+// the connections alive), each calling client.execute() in a loop.
+// Prints one result line (see bench_common.hpp).
+
+#include "asio_driver.hpp"
+
+#include <corest.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+namespace {
+
+struct corest_session {
+    corest::client* client;
+    const corest::request* req;
+
+    boost::asio::awaitable<bench::outcome> once()
+    {
+        // execute() takes its request by value: the copy is part of every call's cost.
+        corest::result r = co_await client->execute(*req);
+        co_return bench::outcome{r.ok(), r.body.size()};
+    }
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const auto opt = bench::parse_args(argc, argv);
+    boost::asio::io_context ioc(1);
+    corest::client client{ioc.get_executor()};
+    corest::request req;
+    req.url = opt.url;
+    if (opt.cacert) req.cacert = *opt.cacert;
+
+    bench::run_state run(opt);
+    bench::run_workers(ioc, run, "corest", [&](std::size_t) { return corest_session{&client, &req}; });
+    return 0;
+}

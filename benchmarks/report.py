@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Turns the benchmark clients' result lines into run.sh's table.
+
+    report.py wrk CONCURRENCY [MAXRSS_FILE] < wrk-output   -> one result line for wrk
+    report.py table RAW_FILE                               -> the table (medians over repetitions)
+
+A result line is `key=value` pairs (bench_common.hpp prints them); run.sh
+prefixes `scenario=... rep=...`. Medians are taken per metric; errors are summed
+over every repetition, so one failed request anywhere shows.
+"""
+
+import re
+import statistics
+import sys
+
+CLIENT_ORDER = ["corest", "curl", "beast", "wrk"]
+CLIENT_NAMES = {"corest": "corest", "curl": "libcurl", "beast": "raw Beast", "wrk": "wrk"}
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk_line(concurrency, maxrss_file):
+    text = sys.stdin.read()
+    fields = {"client": "wrk", "concurrency": concurrency}
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
+    fields["requests"] = m.group(1) if m else "0"
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    fields["rps"] = m.group(1) if m else "0"
+    for pct, key in (("50", "p50_ms"), ("99", "p99_ms")):
+        m = re.search(r"^\s+" + pct + r"%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+        fields[key] = "%.3f" % to_ms(*m.groups()) if m else "0"
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if m:
+        errors += sum(int(g) for g in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        errors += int(m.group(1))
+    fields["errors"] = str(errors)
+    if maxrss_file:
+        try:
+            m = re.search(r"maxrss_kib=(\d+)", open(maxrss_file).read())
+            if m:
+                fields["peak_rss_kib"] = m.group(1)
+        except OSError:
+            pass
+    print(" ".join("%s=%s" % kv for kv in fields.items()))
+
+
+def parse(path):
+    runs = []
+    for line in open(path):
+        fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+        if "scenario" in fields and "client" in fields:
+            runs.append(fields)
+    return runs
+
+
+def median(runs, key):
+    values = [float(r[key]) for r in runs if key in r]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def table(path):
+    runs = parse(path)
+    scenarios = list(dict.fromkeys(r["scenario"] for r in runs))
+    out = []
+    load = [s for s in scenarios if not s.startswith("inflight")]
+    inflight = [s for s in scenarios if s.startswith("inflight")]
+    if load:
+        out.append("%-16s %-10s %10s %9s %9s %13s %7s" % ("scenario", "client", "req/s", "p50 ms", "p99 ms",
+                                                          "peak RSS MiB", "errors"))
+        for s in load:
+            med = {}
+            for c in CLIENT_ORDER:
+                rs = [r for r in runs if r["scenario"] == s and r["client"] == c]
+                if not rs:
+                    continue
+                rss = median(rs, "peak_rss_kib")
+                med[c] = {"rps": median(rs, "rps"), "p50": median(rs, "p50_ms"), "p99": median(rs, "p99_ms"),
+                          "rss": rss / 1024 if rss is not None else None}
+                errors = sum(int(r.get("errors", 0)) for r in rs)
+                out.append("%-16s %-10s %10s %9s %9s %13s %7d" % (
+                    s, CLIENT_NAMES[c], fmt(med[c]["rps"], ".0f"), fmt(med[c]["p50"], ".3f"),
+                    fmt(med[c]["p99"], ".3f"), fmt(med[c]["rss"], ".1f"), errors))
+            for other in ("curl", "beast"):
+                if "corest" in med and other in med:
+                    a, b = med["corest"], med[other]
+                    ratio = lambda k: fmt(a[k] / b[k] if a[k] and b[k] else None, ".2f")
+                    out.append("%-16s %-10s %10s %9s %9s %13s" % (
+                        "", "corest/" + ("libcurl" if other == "curl" else "Beast"),
+                        ratio("rps") + "x", ratio("p50") + "x", ratio("p99") + "x", ratio("rss") + "x"))
+    if inflight:
+        out.append("")
+        out.append("%-16s %-10s %7s %9s %13s %12s %7s" % ("scenario", "client", "calls", "seconds", "peak RSS MiB",
+                                                          "KiB/call", "errors"))
+        for s in inflight:
+            per = {}
+            for c in CLIENT_ORDER:
+                rs = [r for r in runs if r["scenario"] == s and r["client"] == c]
+                if not rs:
+                    continue
+                per_call = [(float(r["peak_rss_kib"]) - float(r["base_rss_kib"])) / max(1, int(r["requests"]))
+                            for r in rs]
+                per[c] = statistics.median(per_call)
+                rss = median(rs, "peak_rss_kib")
+                errors = sum(int(r.get("errors", 0)) for r in rs)
+                out.append("%-16s %-10s %7s %9s %13s %12.1f %7d" % (
+                    s, CLIENT_NAMES[c], fmt(median(rs, "requests"), ".0f"), fmt(median(rs, "seconds"), ".2f"),
+                    fmt(rss / 1024 if rss else None, ".1f"), per[c], errors))
+            for other in ("curl", "beast"):
+                if "corest" in per and per.get(other):
+                    out.append("%-16s %-10s %7s %9s %13s %11.2fx" % (
+                        "", "corest/" + ("libcurl" if other == "curl" else "Beast"), "", "", "",
+                        per["corest"] / per[other]))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "wrk":
+        wrk_line(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+    elif len(sys.argv) == 3 and sys.argv[1] == "table":
+        table(sys.argv[2])
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Builds the benchmark clients, starts its own nginx (and the slow server), runs
+# every scenario with every client REPS times, prints the table of medians and
+# writes it to benchmarks/results/latest.txt. Every server it starts is stopped on exit.
+#
+#   bash benchmarks/run.sh                          # REPS=3 DURATION=10
+#   REPS=1 DURATION=2 INFLIGHT=2000 bash benchmarks/run.sh   # a quick look
+#   SCENARIOS="http-c64 tls-c64" CLIENTS="corest curl" bash benchmarks/run.sh
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BUILD=${BUILD_DIR:-$ROOT/build-bench}
+REPS=${REPS:-3}
+DURATION=${DURATION:-10}          # seconds per measured run (whole seconds: wrk takes no fraction)
+INFLIGHT=${INFLIGHT:-10000}       # calls held in flight at once in the memory scenario
+SLOW_DELAY=${SLOW_DELAY:-2}       # seconds the slow server waits before answering
+SCENARIOS=${SCENARIOS:-"http-c1 http-c64 http-c1024 tls-c64 1mib-c8 inflight"}
+CLIENTS=${CLIENTS:-"corest curl beast wrk"}
+
+log() { printf '%s\n' "$*" >&2; }
+
+# ---- build ------------------------------------------------------------------
+# -O2 like a typical release build of a service (CMake's Release default is -O3).
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCOREST_BUILD_BENCHMARKS=ON -DCOREST_BUILD_TESTS=OFF \
+  -DCOREST_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
+cmake --build "$BUILD" --target bench_corest bench_curl bench_beast >&2
+BIN="$BUILD/benchmarks"
+
+# ---- environment ------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/corest-bench.XXXXXX")
+chmod 755 "$WORK"   # nginx's worker may run as another user and must read the files
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 10,000 calls in flight need 10,000 descriptors in the client and in the slow server.
+hard=$(ulimit -Hn)
+if [[ $hard == unlimited || $hard -ge 65536 ]]; then ulimit -n 65536; else ulimit -n "$hard"; fi
+nofile=$(ulimit -n)
+if (( INFLIGHT > nofile - 64 )); then
+  INFLIGHT=$(( nofile - 64 ))
+  log "open-file limit is $nofile: holding $INFLIGHT calls in flight instead"
+fi
+
+# nginx on CPU 0, the clients on CPU 1, so they do not steal each other's core.
+PIN_SERVER=() PIN_CLIENT=()
+if command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
+  PIN_SERVER=(taskset -c 0) PIN_CLIENT=(taskset -c 1)
+else
+  log "taskset missing or one CPU: server and clients are not pinned"
+fi
+HAVE_WRK=0
+command -v wrk >/dev/null && HAVE_WRK=1 || log "wrk not installed: skipping it (apt-get install wrk)"
+
+free_ports() {   # N free loopback ports
+  python3 -c 'import socket,sys
+s=[socket.socket() for _ in range(int(sys.argv[1]))]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(" ".join(str(x.getsockname()[1]) for x in s))' "$1"
+}
+read -r HTTP_PORT TLS_PORT SLOW_PORT < <(free_ports 3)
+
+wait_port() {   # until 127.0.0.1:$1 accepts, at most 10 s
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "nothing listens on port $1"; return 1
+}
+
+# ---- certificates: a CA and a server certificate for 127.0.0.1 --------------
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=corest bench CA" \
+  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+  -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+  > "$WORK/server.ext"
+openssl x509 -req -days 2 -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial \
+  -extfile "$WORK/server.ext" -out "$WORK/server.pem" 2>/dev/null
+
+# ---- nginx --------------------------------------------------------------------
+mkdir -p "$WORK/www" "$WORK/tmp"
+# 1 MiB of text (base64 lines): a body corest keeps as text, as an API's would be.
+python3 -c 'import base64, os, sys; sys.stdout.write(base64.encodebytes(os.urandom(786432)).decode()[:1048576])' \
+  > "$WORK/www/1mib.txt"
+chmod 644 "$WORK/www/1mib.txt"
+USER_LINE=""
+[[ $(id -u) == 0 ]] && USER_LINE="user $(id -un) $(id -gn);"   # root: no 'nobody' group on Debian
+cat > "$WORK/nginx.conf" <<EOF
+$USER_LINE
+worker_processes 1;
+worker_rlimit_nofile $nofile;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;   # the default 1000 would close connections mid-run
+  client_body_temp_path $WORK/tmp/body;
+  proxy_temp_path $WORK/tmp/proxy;
+  fastcgi_temp_path $WORK/tmp/fastcgi;
+  uwsgi_temp_path $WORK/tmp/uwsgi;
+  scgi_temp_path $WORK/tmp/scgi;
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:$HTTP_PORT;
+    location / { return 200 "hello, world\n"; }
+    location = /1mib.txt { root $WORK/www; }
+  }
+  server {
+    listen 127.0.0.1:$TLS_PORT ssl;
+    ssl_certificate $WORK/server.pem;
+    ssl_certificate_key $WORK/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;   # nginx 1.22 leaves 1.3 out by default
+    location / { return 200 "hello, world\n"; }
+  }
+}
+EOF
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}   # /usr/sbin is not on a user's PATH
+"${PIN_SERVER[@]}" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/error.log" &
+PIDS+=($!)
+"${PIN_SERVER[@]}" python3 "$HERE/slow_server.py" "$SLOW_PORT" "$SLOW_DELAY" &
+PIDS+=($!)
+wait_port "$HTTP_PORT"; wait_port "$TLS_PORT"; wait_port "$SLOW_PORT"
+
+# ---- scenarios ----------------------------------------------------------------
+RAW="$WORK/raw.txt"
+: > "$RAW"
+
+# run_one SCENARIO CLIENT REP CONCURRENCY URL [bench args...]: appends one result line.
+run_one() {
+  local scenario=$1 client=$2 rep=$3 conc=$4 url=$5; shift 5
+  local line
+  if [[ $client == wrk ]]; then
+    local time_cmd=()
+    [[ -x /usr/bin/time ]] && time_cmd=(/usr/bin/time -f "maxrss_kib=%M" -o "$WORK/wrk.rss")
+    rm -f "$WORK/wrk.rss"
+    line=$("${PIN_CLIENT[@]}" timeout $(( DURATION + 60 )) "${time_cmd[@]}" \
+             wrk -t1 -c"$conc" -d"${DURATION}s" --latency "$url" | python3 "$HERE/report.py" wrk "$conc" "$WORK/wrk.rss") || true
+  else
+    line=$("${PIN_CLIENT[@]}" timeout $(( DURATION * 2 + 120 )) "$BIN/bench_$client" --url "$url" --concurrency "$conc" "$@") || true
+  fi
+  [[ $line == *client=* ]] || line="client=$client requests=0 errors=1 failed=1"
+  log "  $scenario rep $rep: $line"
+  echo "scenario=$scenario rep=$rep $line" >> "$RAW"
+}
+
+# load SCENARIO CONCURRENCY URL [--cacert FILE]: every client, REPS times, interleaved
+# so that a slow drift of the machine touches every client alike.
+load() {
+  local scenario=$1 conc=$2 url=$3; shift 3
+  for rep in $(seq "$REPS"); do
+    for client in $CLIENTS; do
+      [[ $client == wrk && $HAVE_WRK == 0 ]] && continue
+      run_one "$scenario" "$client" "$rep" "$conc" "$url" --duration "$DURATION" "$@"
+    done
+  done
+}
+
+inflight() {
+  for rep in $(seq "$REPS"); do
+    for client in $CLIENTS; do
+      [[ $client == wrk ]] && continue   # wrk is a load generator, not a client library
+      run_one "inflight-$INFLIGHT" "$client" "$rep" "$INFLIGHT" "http://127.0.0.1:$SLOW_PORT/" --requests "$INFLIGHT"
+    done
+  done
+}
+
+log "nginx on 127.0.0.1:$HTTP_PORT (http) and :$TLS_PORT (https), slow server on :$SLOW_PORT;" \
+    "REPS=$REPS DURATION=${DURATION}s INFLIGHT=$INFLIGHT"
+for s in $SCENARIOS; do
+  case $s in
+    http-c1) load "$s" 1 "http://127.0.0.1:$HTTP_PORT/" ;;
+    http-c64) load "$s" 64 "http://127.0.0.1:$HTTP_PORT/" ;;
+    http-c1024) load "$s" 1024 "http://127.0.0.1:$HTTP_PORT/" ;;
+    tls-c64) load "$s" 64 "https://127.0.0.1:$TLS_PORT/" --cacert "$WORK/ca.pem" ;;
+    1mib-c8) load "$s" 8 "http://127.0.0.1:$HTTP_PORT/1mib.txt" ;;
+    inflight) inflight ;;
+    *) log "unknown scenario $s"; exit 2 ;;
+  esac
+done
+
+# ---- report -------------------------------------------------------------------
+mkdir -p "$HERE/results"
+{
+  echo "corest benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
+  echo "REPS=$REPS DURATION=${DURATION}s, medians; nginx pinned to CPU 0, clients to CPU 1: ${PIN_CLIENT[*]:-not pinned}"
+  echo
+  python3 "$HERE/report.py" table "$RAW"
+  echo
+  echo "raw runs:"
+  cat "$RAW"
+} | tee "$HERE/results/latest.txt"
