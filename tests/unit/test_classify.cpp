@@ -39,6 +39,23 @@ std::string kind_name(body_kind k)
 
 BOOST_AUTO_TEST_SUITE(classify)
 
+BOOST_AUTO_TEST_CASE(utf8_validation_word_at_a_time_boundaries)
+{
+    // ASCII is skipped 8 bytes at a time: a bad or multi-byte sequence at every
+    // offset around the word boundaries must still be seen.
+    for (std::size_t at = 0; at < 20; ++at) {
+        std::string bad(24, 'a');
+        bad[at] = '\x80';
+        BOOST_TEST(!is_valid_utf8(bad), "lone continuation at " << at);
+        std::string good(24, 'a');
+        good.replace(at, 2, "\xC3\xA9");
+        BOOST_TEST(is_valid_utf8(good), "2-byte sequence at " << at);
+        std::string cut(at, 'a');
+        cut += "\xE2\x82";   // truncated at the very end
+        BOOST_TEST(!is_valid_utf8(cut), "truncated sequence after " << at);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(utf8_validation_is_strict)
 {
     BOOST_TEST(is_valid_utf8(""sv));

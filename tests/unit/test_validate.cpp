@@ -444,4 +444,21 @@ BOOST_AUTO_TEST_CASE(helpers)
     BOOST_TEST(!has_line_break("a\tb"));
 }
 
+BOOST_AUTO_TEST_CASE(cacert_file_verdict_follows_the_file)
+{
+    // Verdicts are cached per file identity: an edited file is checked again.
+    temp_dir dir;
+    const std::string path = dir.write("ca.pem", cert_pem);
+    auto r = base();
+    r.cacert = path;
+    BOOST_TEST(corest::detail::validate(r).ok());
+    BOOST_TEST(corest::detail::validate(r).ok());   // cached
+    dir.write("ca.pem", "not pem at all, and of another size\n");
+    auto bad = corest::detail::validate(r);
+    BOOST_TEST((bad.code == corest::error::invalid_input));
+    BOOST_TEST(bad.message == "input \"cacert\" does not hold a valid PEM certificate");
+    std::filesystem::remove(path);
+    BOOST_TEST(corest::detail::validate(r).message.find("does not exist") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -25,6 +26,14 @@ inline bool is_valid_utf8(std::string_view s) noexcept
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
     while (p != end) {
+        // ASCII runs, the bulk of most bodies, are checked a word at a time.
+        while (end - p >= 8) {
+            std::uint64_t word;
+            std::memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ull) break;
+            p += 8;
+        }
+        if (p == end) break;
         unsigned char c = *p;
         if (c < 0x80) {
             ++p;

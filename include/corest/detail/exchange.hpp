@@ -25,6 +25,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
@@ -193,6 +194,15 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         return true;
     };
     auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
+    // Beast reads at most the buffer's free space: without room, a big body arrives
+    // 512 bytes per read (and per timer re-arm). Heads stay small; bodies get 16 KiB.
+    if (buffer.capacity() < body_chunk_size) buffer.reserve(body_chunk_size);
+    // A declared length sizes the in-memory body once instead of growing it by copies.
+    if (target.where == body_target::kind::memory && !decoder && parser.content_length()) {
+        constexpr std::uint64_t reserve_cap = 64ull * 1024 * 1024;
+        target.memory->reserve(static_cast<std::size_t>(
+            std::min({*parser.content_length(), target.max_bytes, reserve_cap})));
+    }
     while (!parser.is_done()) {
         parser.get().body().data = chunk.get();
         parser.get().body().size = body_chunk_size;

@@ -32,11 +32,13 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -234,7 +236,7 @@ inline pkey_ptr parse_pem_private_key(std::string_view text)
     return key;
 }
 
-inline input_check check_tls_files(const request& r)
+inline input_check check_tls_files_uncached(const request& r)
 {
     input_check problem;
     if (r.cacert) {
@@ -265,6 +267,61 @@ inline input_check check_tls_files(const request& r)
     if (!match) return invalid_input(input_ref("client_key") + " does not belong to the certificate of input \"client_cert\"");
     return {};
 }
+
+/// Parsing PEM is expensive (a CA bundle is hundreds of certificates), and a service
+/// sends thousands of calls with the same cacert: verdicts are remembered per TLS input
+/// set, keyed with each file's size and modification time so an edited file is re-read.
+class tls_file_verdicts {
+public:
+    input_check check(const request& r)
+    {
+        if (!r.cacert && !r.client_cert && !r.client_key) return {};
+        auto key = cache_key(r);
+        if (!key) return check_tls_files_uncached(r);
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = verdicts_.find(*key); it != verdicts_.end()) return it->second;
+        }
+        auto verdict = check_tls_files_uncached(r);
+        std::lock_guard lock(mutex_);
+        if (verdicts_.size() >= max_entries) verdicts_.clear();
+        verdicts_.emplace(std::move(*key), verdict);
+        return verdict;
+    }
+
+    static tls_file_verdicts& shared()
+    {
+        static tls_file_verdicts instance;
+        return instance;
+    }
+
+private:
+    static constexpr std::size_t max_entries = 256;
+
+    // nullopt: a path cannot be stat'ed, so the slow path reports the problem.
+    static std::optional<std::string> cache_key(const request& r)
+    {
+        std::string key;
+        for (const auto* v : {&r.cacert, &r.client_cert, &r.client_key}) {
+            key += '\x1e';
+            if (!*v) continue;
+            key += **v;
+            if ((*v)->find("-----BEGIN") != std::string::npos) continue;
+            std::error_code ec;
+            auto size = std::filesystem::file_size(**v, ec);
+            if (ec) return std::nullopt;
+            auto mtime = std::filesystem::last_write_time(**v, ec);
+            if (ec) return std::nullopt;
+            key += '\x1f' + std::to_string(size) + '\x1f' + std::to_string(mtime.time_since_epoch().count());
+        }
+        return key;
+    }
+
+    std::mutex mutex_;
+    std::unordered_map<std::string, input_check> verdicts_;
+};
+
+inline input_check check_tls_files(const request& r) { return tls_file_verdicts::shared().check(r); }
 
 // ---- the checks, one area each ------------------------------------------
 
