@@ -10,8 +10,11 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,34 +80,61 @@ private:
 
 namespace detail {
 
-inline void pretty_into(std::string& out, const boost::json::value& v, std::size_t indent)
+/// A double in its shortest round-trip form ("0.000117", "3"), not Boost.JSON 1.81's
+/// scientific "1.17E-4" / "0E0", which is valid JSON but hard on human readers.
+inline void number_into(std::string& out, double d)
 {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+    if (ec != std::errc{} || !std::isfinite(d)) {
+        out += boost::json::serialize(boost::json::value(d));
+        return;
+    }
+    out.append(buf, end);
+}
+
+/// JSON text of `v`; `indent` set: two spaces per level, else compact.
+inline void json_into(std::string& out, const boost::json::value& v, std::optional<std::size_t> indent)
+{
+    const bool pretty = indent.has_value();
+    const std::size_t inner = pretty ? *indent + 2 : 0;
+    auto open_item = [&](bool first) {
+        if (!first) out += ',';
+        if (pretty) {
+            out += '\n';
+            out.append(inner, ' ');
+        }
+    };
+    auto close = [&](char c) {
+        if (pretty) {
+            out += '\n';
+            out.append(*indent, ' ');
+        }
+        out += c;
+    };
+    auto child_indent = pretty ? std::optional<std::size_t>(inner) : std::nullopt;
     if (v.is_object() && !v.get_object().empty()) {
-        out += "{\n";
+        out += '{';
         bool first = true;
         for (const auto& kv : v.get_object()) {
-            if (!first) out += ",\n";
+            open_item(first);
             first = false;
-            out.append(indent + 2, ' ');
             out += boost::json::serialize(boost::json::value(boost::json::string(kv.key())));
-            out += ": ";
-            pretty_into(out, kv.value(), indent + 2);
+            out += pretty ? ": " : ":";
+            json_into(out, kv.value(), child_indent);
         }
-        out += '\n';
-        out.append(indent, ' ');
-        out += '}';
+        close('}');
     } else if (v.is_array() && !v.get_array().empty()) {
-        out += "[\n";
+        out += '[';
         bool first = true;
         for (const auto& e : v.get_array()) {
-            if (!first) out += ",\n";
+            open_item(first);
             first = false;
-            out.append(indent + 2, ' ');
-            pretty_into(out, e, indent + 2);
+            json_into(out, e, child_indent);
         }
-        out += '\n';
-        out.append(indent, ' ');
-        out += ']';
+        close(']');
+    } else if (v.is_double()) {
+        number_into(out, v.get_double());
     } else {
         out += boost::json::serialize(v);
     }
@@ -116,7 +146,15 @@ inline void pretty_into(std::string& out, const boost::json::value& v, std::size
 inline std::string pretty_json(const boost::json::value& v)
 {
     std::string out;
-    detail::pretty_into(out, v, 0);
+    detail::json_into(out, v, 0);
+    return out;
+}
+
+/// Compact JSON, numbers in their shortest form.
+inline std::string compact_json(const boost::json::value& v)
+{
+    std::string out;
+    detail::json_into(out, v, std::nullopt);
     return out;
 }
 

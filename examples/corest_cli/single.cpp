@@ -96,7 +96,7 @@ int run_single(context& ctx)
     }
 
     const boost::json::value json = corest::to_json(result);
-    ctx.con.out_line(ctx.opts.pretty ? pretty_json(json) : boost::json::serialize(json));
+    ctx.con.out_line(ctx.opts.pretty ? pretty_json(json) : compact_json(json));
 
     if (interrupted) return exit_interrupted;
     if (result.ok()) return exit_success;

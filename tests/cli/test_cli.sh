@@ -84,6 +84,9 @@ run_inputs "{\"url\": \"$httpbin/get?x=1\"}"
 expect_rc 0
 expect_out_lines 1
 expect_py 'd["status"] == "success" and d["status_code"] == 200 and d["message"] == "" and d["json"]["args"] == {"x": "1"}'
+# Timings print in plain decimal form, not Boost.JSON's "0E0" / "1.2E-4".
+if grep -qE '"(dns|connect|tls|ttfb|total)":-?[0-9.]+E' "$work/out"; then fail "timings in scientific notation"; fi
+expect_py 'd["timings"]["dns"] >= 0 and 0 < d["timings"]["total"] < 60'
 
 begin "inputs file as argument"
 printf '{"url": "%s/get"}' "$httpbin" >"$work/inputs.json"
