@@ -339,6 +339,30 @@ expect_rc 2
 expect_err_contains "bad-secrets.json"
 expect_no_leak "$password"
 
+# ---- transport and policies through the tool -------------------------------------------
+tls_url=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["tls"])' "$COREST_SERVERS_JSON")
+certs=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["certs"])' "$COREST_SERVERS_JSON")
+
+begin "HTTPS with cacert succeeds"
+run_inputs "{\"url\": \"$tls_url/\", \"cacert\": \"$certs/ca.pem\"}"
+expect_rc 0
+expect_py 'd["status"] == "success" and d["status_code"] == 200 and d["timings"]["tls"] > 0'
+
+begin "HTTPS without cacert is TLS_ERROR"
+run_inputs "{\"url\": \"$tls_url/\"}"
+expect_rc 1
+expect_py 'd["error"] == "TLS_ERROR" and d["attempts"] == 1'
+
+begin "redirects show history"
+run_inputs "{\"url\": \"$httpbin/redirect/2\"}"
+expect_rc 0
+expect_py 'd["status_code"] == 200 and [h["status_code"] for h in d["history"]] == [302, 302] and d["url"].endswith("/get")'
+
+begin "retries show attempts and log lines"
+run_inputs "{\"url\": \"$httpbin/status/503\", \"retry_backoff\": {\"initial\": 0.05, \"maximum\": 0.05, \"multiplier\": 1, \"deadline\": 0.3}}"
+expect_rc 1
+expect_py 'd["error"] == "SERVICE_UNAVAILABLE" and d["attempts"] >= 3 and any("retrying" in l for l in d["log"])'
+
 # ---------------------------------------------------------------------------------------
 if ((failures > 0)); then
   echo "test_cli.sh: $failures of $checks checks FAILED" >&2
