@@ -27,6 +27,16 @@ corest::request tls_get(std::string url)
     return r;
 }
 
+/// The process's peak resident set (VmHWM), in KiB.
+long peak_rss_kib()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return 0;
+}
+
 std::string read_file(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
@@ -336,6 +346,32 @@ BOOST_AUTO_TEST_CASE(download_is_renamed_into_place)
     BOOST_TEST(fs::file_size(*req.dst) == 100000u);
     BOOST_TEST((r.kind == corest::body_kind::none));
     BOOST_TEST(files_starting_with(dir, "out.bin.") == 0u);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(large_download_streams_in_flat_memory)
+{
+    // 256 MiB through dst: the process's peak resident memory must not grow by
+    // anything near the body's size (it grows by 0 when an earlier test peaked higher).
+    constexpr std::size_t mib = 1024 * 1024;
+    constexpr std::size_t total_mib = 256;
+    fault_server big([](corest::test::fault_connection& c) -> boost::asio::awaitable<void> {
+        auto head = co_await c.read_request_head();
+        if (head.empty()) co_return;
+        co_await c.write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                         std::to_string(total_mib * mib) + "\r\n\r\n");
+        const std::string block(mib, 'z');
+        for (std::size_t i = 0; i < total_mib && c.is_open(); ++i) co_await c.write(block);
+    });
+    auto dir = scratch_dir("dst_big");
+    auto req = get(big.url("/"));
+    req.dst = (dir / "big.bin").string();
+    const long peak_before = peak_rss_kib();
+    auto r = call(req);
+    const long growth_kib = peak_rss_kib() - peak_before;
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(fs::file_size(*req.dst) == total_mib * mib);
+    BOOST_TEST(growth_kib < 64 * 1024, "peak RSS grew by " << growth_kib << " KiB");
     fs::remove_all(dir);
 }
 
