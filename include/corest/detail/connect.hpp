@@ -48,6 +48,20 @@ inline void apply_limit(boost::beast::tcp_stream& s, const wait_limit& l)
     else s.expires_never();
 }
 
+/// Whether the awaiting caller asked for cancellation. A per-operation cancellation
+/// reaches only the operation in flight when it is emitted: one emitted between two
+/// operations, or during one that ignores it (name resolution), is seen here instead.
+inline boost::asio::awaitable<bool> cancel_requested()
+{
+    auto state = co_await boost::asio::this_coro::cancellation_state;
+    co_return state.cancelled() != boost::asio::cancellation_type::none;
+}
+
+inline mapped_error cancelled_error(std::string_view target)
+{
+    return {corest::error::cancelled, "the call to " + std::string(target) + " was cancelled"};
+}
+
 /// A time-out error for the phase, or for "total" when the call's deadline was the bound.
 inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& l,
                                       std::string_view target)
@@ -111,6 +125,11 @@ inline boost::asio::awaitable<connect_outcome> open_connection(connect_target ta
         }
         endpoints = std::move(results);
     }
+    const bool cancelled_after_resolve = co_await cancel_requested();
+    if (cancelled_after_resolve) {
+        out.error = cancelled_error(target.display);
+        co_return out;
+    }
 
     auto conn = std::make_unique<connection>();
     conn->pool_key = std::move(pool_key);
@@ -129,6 +148,12 @@ inline boost::asio::awaitable<connect_outcome> open_connection(connect_target ta
         co_return out;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
+    const bool cancelled_after_connect = co_await cancel_requested();
+    if (cancelled_after_connect) {
+        conn->close();
+        out.error = cancelled_error(target.display);
+        co_return out;
+    }
 
     if (target.use_tls) {
         t0 = clock::now();

@@ -117,6 +117,10 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
         bool received_any = false;
         mapped_error head_error = sent;
         if (sent.code == corest::error::ok) {
+            const bool cancelled = co_await cancel_requested();
+            if (cancelled) head_error = cancelled_error(target.display);
+        }
+        if (head_error.code == corest::error::ok) {
             head_error = co_await on_stream(*conn, [&](auto& s) {
                 return read_response_head(s, conn->tcp(), conn->buffer, parser, in.head_method, in.limits, received_any);
             });
@@ -146,6 +150,12 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
         if (auto it = res.find(boost::beast::http::field::retry_after); it != res.end())
             out.retry_after = std::string(it->value());
 
+        const bool cancelled_after_head = co_await cancel_requested();
+        if (cancelled_after_head) {
+            st.pool.discard(std::move(conn));
+            out.error = cancelled_error(target.display);
+            co_return out;
+        }
         body_target where = decide(out.status, out.headers);
         if (where.where == body_target::kind::file) {
             std::error_code fec;
