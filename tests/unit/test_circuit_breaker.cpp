@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "support/test_clock.hpp"
+
 #include <corest/circuit_breaker.hpp>
 
 #include <chrono>
@@ -14,15 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using corest::error;
 
-// A clock the test moves by hand; the breaker only ever sees the time points passed in.
-struct test_clock {
-    using duration = std::chrono::milliseconds;
-    using rep = duration::rep;
-    using period = duration::period;
-    using time_point = std::chrono::time_point<test_clock>;
-    static constexpr bool is_steady = true;
-    static time_point now() noexcept { return time_point{}; }
-};
+using corest::test::test_clock;
 
 using breaker = corest::circuit_breaker<test_clock>;
 using state = breaker::state;

@@ -5,21 +5,15 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "support/test_clock.hpp"
+
 #include <chrono>
 
 using namespace std::chrono_literals;
 
 namespace {
 
-// A clock the test moves by hand; the store only sees the time points passed in.
-struct test_clock {
-    using duration = std::chrono::nanoseconds;
-    using rep = duration::rep;
-    using period = duration::period;
-    using time_point = std::chrono::time_point<test_clock>;
-    static constexpr bool is_steady = true;
-    static time_point now() noexcept { return time_point{}; }
-};
+using corest::test::test_clock;
 
 using store = corest::detail::token_store<test_clock>;
 using action = store::action;

@@ -197,9 +197,10 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
     // Beast reads at most the buffer's free space: without room, a big body arrives
     // 512 bytes per read (and per timer re-arm). Heads stay small; bodies get 16 KiB.
     if (buffer.capacity() < body_chunk_size) buffer.reserve(body_chunk_size);
-    // A declared length sizes the in-memory body once instead of growing it by copies.
+    // A declared length sizes the in-memory body once instead of growing it by copies;
+    // capped, so a peer that declares much and sends nothing cannot make each call reserve much.
     if (target.where == body_target::kind::memory && !decoder && parser.content_length()) {
-        constexpr std::uint64_t reserve_cap = 64ull * 1024 * 1024;
+        constexpr std::uint64_t reserve_cap = 8ull * 1024 * 1024;
         target.memory->reserve(static_cast<std::size_t>(
             std::min({*parser.content_length(), target.max_bytes, reserve_cap})));
     }
