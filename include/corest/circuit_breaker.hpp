@@ -28,8 +28,8 @@ namespace corest {
 /// Whether a call's final outcome counts as a breaker failure (SPEC "Precise
 /// rules"): CONNECT_FAILED, DNS_FAILED, TLS_ERROR, TIMEOUT, CONNECTION_CLOSED,
 /// or a 5xx final status. Any other outcome resets the failure count.
-/// A call that failed fast with CIRCUIT_OPEN, or was CANCELLED by its caller,
-/// says nothing about the origin: the caller should not record it at all.
+/// A call that failed fast with CIRCUIT_OPEN never reached the origin: the caller
+/// does not record it. A CANCELLED call is "any other outcome" and resets the count.
 constexpr bool counts_as_breaker_failure(error e, std::optional<unsigned> status) noexcept
 {
     switch (e) {

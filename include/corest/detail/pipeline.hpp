@@ -348,8 +348,8 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     }
     finish_result(x, final_attempt);
 
-    // A cancelled call says nothing about the origin (a lost half-open trial expires on its own).
-    if (rq.circuit_breaker.enabled && r.error != corest::error::cancelled)
+    // SPEC: every outcome that is not a failure resets the count, CANCELLED included.
+    if (rq.circuit_breaker.enabled)
         st->breakers.record(breaker_key, counts_as_breaker_failure(r.error, r.status_code),
                             std::chrono::steady_clock::now());
     scrub(r.message, x.secrets);
