@@ -90,12 +90,15 @@ struct authority_span {
 
 inline authority_span find_authority(std::string_view s) noexcept
 {
-    auto sep = s.find("://");
-    if (sep == std::string_view::npos || s.substr(0, sep).find_first_of("/?#") != std::string_view::npos)
-        return {};
-    auto begin = sep + 3;
-    auto end = s.find_first_of("/?#", begin);
-    return {begin, end == std::string_view::npos ? s.size() : end};
+    auto ends_part = [](char c) { return c == '/' || c == '?' || c == '#'; };
+    std::size_t sep = 0;   // the "://" after the scheme, before any '/', '?' or '#'
+    for (;; ++sep) {
+        if (sep + 3 > s.size() || ends_part(s[sep])) return {};
+        if (s[sep] == ':' && s[sep + 1] == '/' && s[sep + 2] == '/') break;
+    }
+    std::size_t end = sep + 3;
+    while (end < s.size() && !ends_part(s[end])) ++end;
+    return {sep + 3, end};
 }
 
 /// Raw URL text for a message: a userinfo password becomes *** and control
@@ -133,25 +136,31 @@ inline std::string encode_url_text(std::string_view s, bool has_authority = true
     std::string out;
     out.reserve(s.size() + 16);
     bool in_fragment = false;
+    std::size_t kept_from = 0;   // start of the run of characters copied as they are
+    auto replace = [&](std::size_t i) {
+        out.append(s.substr(kept_from, i - kept_from));
+        kept_from = i + 1;
+    };
     for (std::size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         auto u = static_cast<unsigned char>(c);
         bool in_authority = a.begin != std::string_view::npos && i >= a.begin && i < a.end;
         if (c == '%') {
             if (i + 2 < s.size() && is_hex_digit(s[i + 1]) && is_hex_digit(s[i + 2])) {
-                out.append(s.substr(i, 3));
-                i += 2;
+                i += 2;   // a valid escape is kept as written
             } else {
+                replace(i);
                 out += "%25";
             }
         } else if (is_url_disallowed(u) || (!in_authority && (c == '[' || c == ']')) ||
                    (c == '#' && in_fragment)) {
+            replace(i);
             append_pct(out, u);
-        } else {
-            if (c == '#') in_fragment = true;
-            out += c;
+        } else if (c == '#') {
+            in_fragment = true;
         }
     }
+    out.append(s.substr(kept_from));
     return out;
 }
 
@@ -207,7 +216,12 @@ inline origin origin_of(boost::urls::url_view u)
         o.host = detail::to_lower(h.size() >= 2 ? h.substr(1, h.size() - 2) : h);
         break;
     }
-    default: o.host = detail::to_lower(u.host()); break;
+    default: {
+        // Decoding allocates; a host without escapes (nearly all) is used as written.
+        std::string_view h = u.encoded_host();
+        o.host = h.find('%') == std::string_view::npos ? detail::to_lower(h) : detail::to_lower(u.host());
+        break;
+    }
     }
     o.port = effective_port(u);
     return o;
@@ -276,6 +290,7 @@ inline std::string pct_decode_lenient(std::string_view s)
 /// `api_key_query_name` (when non-empty; compared after percent-decoding).
 inline std::string redact_url(boost::urls::url_view u, std::string_view api_key_query_name = {})
 {
+    if (!u.has_password() && (api_key_query_name.empty() || !u.has_query())) return std::string(u.buffer());
     boost::urls::url c(u);
     if (c.has_password()) c.set_encoded_password("***");
     if (!api_key_query_name.empty() && c.has_query()) {
@@ -350,19 +365,39 @@ inline std::string join_paths(std::string_view base, std::string_view path)
     return out;
 }
 
+/// Boost.URL 1.81 misreads two kinds of authority, and then reports a path that does not
+/// start with '/', which RFC 3986 forbids after an authority: "h:rest" (host h, an empty
+/// port, path "rest") and a host name that starts like an IPv4 address ("10.0.0.1.nip.io":
+/// host 10.0.0.1, path ".nip.io/"; boostorg/url#755). Such URLs are refused, never sent
+/// to the wrong host with a broken request line.
+inline bool misparsed_authority(boost::urls::url_view u)
+{
+    std::string_view path = u.encoded_path();
+    return u.has_authority() && !path.empty() && path.front() != '/';
+}
+
+inline constexpr std::string_view ipv4_prefix_refused =
+    "has a host name that starts like an IPv4 address (as 10.0.0.1.example.com), which "
+    "Boost.URL 1.81 misreads; corest refuses it rather than connect to that address";
+
 /// Scheme, host and port of a parsed URL against SPEC: http/https, a host, port 1-65535.
-inline bool check_target(boost::urls::url& u, std::string_view name, std::string_view shown,
+/// `raw` is the input as given (masked for the message only when it is bad).
+inline bool check_target(boost::urls::url& u, std::string_view name, std::string_view raw,
                          corest::input_check& problem)
 {
     auto bad = [&](std::string why) {
         set_problem(problem, corest::error::invalid_input,
-                    std::string(name) + ": \"" + std::string(shown) + "\" " + why);
+                    std::string(name) + ": \"" + url_for_message(raw) + "\" " + why);
         return false;
     };
     if (!iequals(u.scheme(), "http") && !iequals(u.scheme(), "https"))
         return bad("has scheme \"" + url_for_message(u.scheme()) + "\"; only http and https are supported");
-    u.set_scheme(to_lower(u.scheme()));
+    if (u.scheme() != to_lower(u.scheme())) u.set_scheme(to_lower(u.scheme()));
     if (!u.has_authority() || u.encoded_host().empty()) return bad("has no host");
+    if (misparsed_authority(u))
+        return bad(u.host_type() == boost::urls::host_type::ipv4
+                       ? std::string(ipv4_prefix_refused)
+                       : std::string("is not a valid absolute URL (scheme://host[:port]/path?query)"));
     if (u.has_port()) {
         std::string_view p = u.port();
         if (p.empty()) {
@@ -426,7 +461,7 @@ inline composed_url compose_url(const corest::request& r)
             return fail(corest::error::invalid_input,
                         "url: \"" + detail::url_for_message(raw) + "\" is not a valid absolute URL (scheme://host[:port]/path?query)");
         out.url = *parsed;
-        if (!detail::check_target(out.url, "url", detail::url_for_message(raw), out.problem)) {
+        if (!detail::check_target(out.url, "url", raw, out.problem)) {
             out.url = boost::urls::url();
             return out;
         }
@@ -463,6 +498,10 @@ inline composed_url compose_url(const corest::request& r)
         if (!parsed)
             return fail(corest::error::invalid_input,
                         std::string(name) + ": \"" + detail::url_for_message(joined) + "\" is not a valid URL path");
+        if (detail::misparsed_authority(*parsed))   // the host was checked: only an IPv4-like prefix does this
+            return fail(corest::error::invalid_input,
+                        "hostname: \"" + detail::url_for_message(*r.hostname) + "\" " +
+                            std::string(detail::ipv4_prefix_refused));
         out.url = *parsed;
     }
 

@@ -195,6 +195,14 @@ inline std::string windows1252_to_utf8(std::string_view s)
     return out;
 }
 
+/// Received header text (a value, a reason phrase, a cookie) as output text: obs-text
+/// (RFC 9110 5.5) is historically ISO-8859-1, so bytes that are not valid UTF-8 are read
+/// as Latin-1. Keeps every output valid UTF-8 (and to_json's JSON valid).
+inline std::string output_text(std::string_view s)
+{
+    return is_valid_utf8(s) ? std::string(s) : latin1_to_utf8(s);
+}
+
 /// The body as JSON, when the whole of it (a UTF-8 BOM aside) is one JSON text.
 inline std::optional<boost::json::value> parse_json_body(std::string_view body)
 {
@@ -203,7 +211,7 @@ inline std::optional<boost::json::value> parse_json_body(std::string_view body)
     opt.max_depth = 1000;   // real documents nest deeper than the default 32
     boost::json::error_code ec;
     boost::json::value v = boost::json::parse(body, ec, {}, opt);
-    if (ec) return std::nullopt;
+    if (ec || has_non_finite_number(v)) return std::nullopt;   // 1e400 would be output as "Infinity"
     return v;
 }
 

@@ -6,6 +6,7 @@
 // after RFC 6265 sections 5.1-5.4, without I/O. One jar per execution: not
 // thread-safe, no persistence, no public-suffix list (see set_from_header).
 
+#include <corest/detail/body_classify.hpp>  // output_text
 #include <corest/request.hpp>
 #include <corest/retry.hpp>  // detail::datetime: calendar helpers shared with Retry-After
 #include <corest/url.hpp>    // is_ip_literal
@@ -302,8 +303,15 @@ public:
 
     /// name -> value of every cookie set during the execution, in the order first
     /// set; a later cookie of the same name replaces the value, a deletion removes it.
-    /// This is the result's `cookies` output.
-    corest::header_list all_set() const { return set_; }
+    /// This is the result's `cookies` output, so as valid UTF-8 (bytes that are not are
+    /// read as Latin-1, like header values); the jar itself sends the bytes received.
+    corest::header_list all_set() const
+    {
+        corest::header_list out;
+        out.reserve(set_.size());
+        for (const auto& [name, value] : set_) out.emplace_back(output_text(name), output_text(value));
+        return out;
+    }
 
     /// The stored cookies, in creation order (for tests and diagnostics).
     const std::vector<cookie>& stored() const noexcept { return jar_; }

@@ -77,34 +77,56 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
     co_return mapped_error{};
 }
 
-/// One socket read fed to the parser. Beast's http::async_read_some keeps reading
-/// while the parser needs more (a whole header block in one operation), which would
-/// let one read_timeout cover a slow but live peer's entire head; this reads once,
-/// so the caller restarts the silence timer for every read.
-template <class Stream>
-boost::asio::awaitable<boost::system::error_code> read_once_into(Stream& stream, boost::beast::flat_buffer& buffer,
-                                                                response_parser& parser)
+/// Reading is one socket read at a time, fed to the parser. Beast's http::async_read_some
+/// keeps reading while the parser needs more (a whole header block in one operation),
+/// which would let one read_timeout cover a slow but live peer's entire head; reading
+/// once lets the caller restart the silence timer for every read. The two halves are
+/// plain functions around the caller's own co_await, not a coroutine of their own:
+/// that would cost a frame allocation per read.
+
+/// Feeds bytes already buffered to the parser. True when that settles this step
+/// (`ec` says how, need_buffer included) and no read is needed.
+inline bool parse_buffered(boost::beast::flat_buffer& buffer, response_parser& parser, boost::system::error_code& ec)
 {
-    namespace net = boost::asio;
+    if (buffer.size() == 0) return false;
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec != boost::beast::http::error::need_more) return true;
+    ec = {};
+    return false;
+}
+
+/// Feeds what one read brought (`n` bytes, or its error) to the parser.
+inline boost::system::error_code parse_received(boost::beast::flat_buffer& buffer, response_parser& parser,
+                                                boost::system::error_code read_ec, std::size_t n)
+{
     namespace http = boost::beast::http;
     boost::system::error_code ec;
-    if (buffer.size() > 0) {
-        buffer.consume(parser.put(buffer.data(), ec));
-        if (ec != http::error::need_more) co_return ec;
-        ec = {};
-    }
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(boost::beast::read_size(buffer, 65536)),
-                                                    net::as_tuple(net::use_awaitable));
     buffer.commit(n);
-    if (rec == net::error::eof) {
-        if (!parser.got_some()) co_return http::error::end_of_stream;
+    if (read_ec == boost::asio::error::eof) {
+        if (!parser.got_some()) return http::error::end_of_stream;
         parser.put_eof(ec);   // complete for a body delimited by the close, else partial_message
-        co_return ec;
+        return ec;
     }
-    if (rec) co_return rec;
+    if (read_ec) return read_ec;
     buffer.consume(parser.put(buffer.data(), ec));
     if (ec == http::error::need_more) ec = {};
-    co_return ec;
+    return ec;
+}
+
+/// Room for the next read: what the buffer has free, at least 512 bytes, at most 64 KiB.
+inline boost::beast::flat_buffer::mutable_buffers_type read_room(boost::beast::flat_buffer& buffer)
+{
+    return buffer.prepare(boost::beast::read_size(buffer, 65536));
+}
+
+/// The chunk a body is parsed into before it is decoded and delivered. One per thread:
+/// it is filled and emptied without a suspension in between (the pointer is set right
+/// before each parser.put), so calls on a thread can share it, and a response costs no
+/// allocation for it.
+inline char* body_scratch()
+{
+    thread_local const std::unique_ptr<char[]> chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
+    return chunk.get();
 }
 
 /// Reads the final response head into `parser` (interim 1xx responses are skipped).
@@ -128,12 +150,19 @@ boost::asio::awaitable<mapped_error> read_response_head(Stream& stream, boost::b
         while (!parser->is_header_done()) {
             auto limit = lim.deadline.limit(lim.read_timeout);
             apply_limit(tcp, limit);
-            auto ec = co_await read_once_into(stream, buffer, *parser);
+            boost::system::error_code ec;
+            if (!parse_buffered(buffer, *parser, ec)) {
+                auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), net::as_tuple(net::use_awaitable));
+                ec = parse_received(buffer, *parser, read_ec, n);
+            }
             if (parser->got_some() || buffer.size() > 0) received_any = true;
             if (ec == http::error::need_buffer && parser->is_header_done()) break;   // body bytes wait
             if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target);
         }
         const unsigned status = parser->get().result_int();
+        if (status < 100)   // three digits ("000"-"099") but no status class: not a response
+            co_return mapped_error{corest::error::protocol_error, "malformed response: status code " +
+                                       std::to_string(status) + " is not 100-999 (read " + lim.target + ")"};
         if (status >= 100 && status < 200 && status != 101) continue;   // 100 Continue, 103 Early Hints
         co_return mapped_error{};
     }
@@ -173,13 +202,14 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
             co_return out;
         }
     }
-    const std::string too_large = "the response body is larger than max_response_bytes (" +
-                                  std::to_string(target.max_bytes) + ")";
+    auto too_large = [&] {
+        return "the response body is larger than max_response_bytes (" + std::to_string(target.max_bytes) + ")";
+    };
     std::error_code file_ec;
     // Delivers decoded bytes to the target, enforcing the cap.
     auto deliver = [&](const char* data, std::size_t n) -> bool {
         if (n > target.max_bytes - out.size) {
-            out.error = {corest::error::response_too_large, too_large};
+            out.error = {corest::error::response_too_large, too_large()};
             return false;
         }
         out.size += n;
@@ -193,10 +223,13 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         }
         return true;
     };
-    auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
     // Beast reads at most the buffer's free space: without room, a big body arrives
     // 512 bytes per read (and per timer re-arm). Heads stay small; bodies get 16 KiB.
-    if (buffer.capacity() < body_chunk_size) buffer.reserve(body_chunk_size);
+    // Only when the body is not already buffered: a connection that carries small
+    // responses keeps its small buffer.
+    if (!parser.is_done() && buffer.capacity() < body_chunk_size &&
+        parser.content_length().value_or(UINT64_MAX) > buffer.size())
+        buffer.reserve(body_chunk_size);
     // A declared length sizes the in-memory body once instead of growing it by copies;
     // capped, so a peer that declares much and sends nothing cannot make each call reserve much.
     if (target.where == body_target::kind::memory && !decoder && parser.content_length()) {
@@ -204,33 +237,45 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         target.memory->reserve(static_cast<std::size_t>(
             std::min({*parser.content_length(), target.max_bytes, reserve_cap})));
     }
-    while (!parser.is_done()) {
-        parser.get().body().data = chunk.get();
+    char* chunk = nullptr;
+    auto arm_chunk = [&] {
+        chunk = body_scratch();
+        parser.get().body().data = chunk;
         parser.get().body().size = body_chunk_size;
-        auto limit = lim.deadline.limit(lim.read_timeout);
-        apply_limit(tcp, limit);
-        auto ec = co_await read_once_into(stream, buffer, parser);
-        if (ec == http::error::need_buffer) ec = {};
+    };
+    // Decodes and delivers what the parser put into the chunk; false when that failed.
+    auto take_chunk = [&]() -> bool {
         const std::size_t got = body_chunk_size - parser.get().body().size;
-        if (got > 0) {
-            bool ok = true;
-            if (decoder) {
-                std::uint64_t produced = out.size;
-                auto derr = decoder->feed_to(chunk.get(), got,
-                                             [&](const char* d, std::size_t k) { ok = ok && deliver(d, k); },
-                                             produced, target.max_bytes);
-                if (!ok) co_return out;
-                if (derr != corest::error::ok) {
-                    out.error = {derr, derr == corest::error::response_too_large
-                                           ? too_large
-                                           : std::string("the response body could not be decoded (") +
-                                                 std::string(parser.get()[http::field::content_encoding]) + ")"};
-                    co_return out;
-                }
-            } else if (!deliver(chunk.get(), got)) {
-                co_return out;
-            }
+        if (got == 0) return true;
+        if (!decoder) return deliver(chunk, got);
+        bool ok = true;
+        std::uint64_t produced = out.size;
+        auto derr = decoder->feed_to(chunk, got, [&](const char* d, std::size_t k) { ok = ok && deliver(d, k); },
+                                     produced, target.max_bytes);
+        if (!ok) return false;
+        if (derr != corest::error::ok) {
+            out.error = {derr, derr == corest::error::response_too_large
+                                   ? too_large()
+                                   : std::string("the response body could not be decoded (") +
+                                         std::string(parser.get()[http::field::content_encoding]) + ")"};
+            return false;
         }
+        return true;
+    };
+    while (!parser.is_done()) {
+        auto limit = lim.deadline.limit(lim.read_timeout);
+        boost::system::error_code ec;
+        arm_chunk();
+        const bool settled = parse_buffered(buffer, parser, ec);
+        if (!take_chunk()) co_return out;
+        if (!settled) {
+            apply_limit(tcp, limit);
+            auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), net::as_tuple(net::use_awaitable));
+            arm_chunk();   // after the suspension: this thread's chunk
+            ec = parse_received(buffer, parser, read_ec, n);
+            if (!take_chunk()) co_return out;
+        }
+        if (ec == http::error::need_buffer) ec = {};   // the chunk is full: go round again
         if (ec) {
             out.error = map_limited_error(ec, phase::read, limit, lim.target);
             co_return out;
@@ -244,7 +289,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         if (!ok) co_return out;
         if (derr != corest::error::ok)
             out.error = {derr, derr == corest::error::response_too_large
-                                   ? too_large
+                                   ? too_large()
                                    : std::string("the response body is truncated or corrupt (") +
                                          std::string(parser.get()[http::field::content_encoding]) + ")"};
     }

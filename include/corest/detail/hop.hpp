@@ -21,7 +21,7 @@
 namespace corest::detail {
 
 struct hop_input {
-    boost::urls::url url;
+    boost::urls::url_view url;             // the caller keeps the URL alive while the hop runs
     std::string head;                      // serialized request head
     const encoded_body* body = nullptr;    // null or empty: no body
     bool head_method = false;
@@ -62,6 +62,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
     const bool use_tls = origin.scheme == "https";
     connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host),
                           origin.scheme + "://" + host_header(in.url)};
+    if (in.limits.target.empty()) in.limits.target = target.display;
     const std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port) +
                             (use_tls ? "|" + in.tls.pool_key() : std::string());
 
@@ -79,7 +80,9 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
     const encoded_body& body = in.body ? *in.body : no_body;
 
     for (int round = 0;; ++round) {
-        std::unique_ptr<connection> conn = st.pool.take_idle(key);
+        // The re-send after a stale pooled connection goes on a new connection: another
+        // idle one may be just as stale (a server restart closes them all at once).
+        std::unique_ptr<connection> conn = round == 0 ? st.pool.take_idle(key) : nullptr;
         if (!conn) {
             auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
             conn = std::move(grant.handed);
@@ -117,8 +120,9 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
         bool received_any = false;
         mapped_error head_error = sent;
         if (sent.code == corest::error::ok) {
-            const bool cancelled = co_await cancel_requested();
-            if (cancelled) head_error = cancelled_error(target.display);
+            // Inline rather than a helper coroutine: one frame allocation fewer per hop.
+            auto cs = co_await boost::asio::this_coro::cancellation_state;
+            if (cs.cancelled() != boost::asio::cancellation_type::none) head_error = cancelled_error(target.display);
         }
         if (head_error.code == corest::error::ok) {
             head_error = co_await on_stream(*conn, [&](auto& s) {
@@ -141,7 +145,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
 
         auto& res = parser->get();
         out.status = res.result_int();
-        out.reason = std::string(res.reason());
+        out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers
         out.headers = normalize_headers(res);
         for (const auto& f : res)
             if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
@@ -150,8 +154,8 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
         if (auto it = res.find(boost::beast::http::field::retry_after); it != res.end())
             out.retry_after = std::string(it->value());
 
-        const bool cancelled_after_head = co_await cancel_requested();
-        if (cancelled_after_head) {
+        auto cs_after_head = co_await boost::asio::this_coro::cancellation_state;
+        if (cs_after_head.cancelled() != boost::asio::cancellation_type::none) {
             st.pool.discard(std::move(conn));
             out.error = cancelled_error(target.display);
             co_return out;

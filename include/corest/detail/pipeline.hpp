@@ -37,8 +37,11 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
 
 /// Everything one execution carries between its attempts and hops.
 struct execution {
+    explicit execution(request&& r) : req(std::move(r)) {}
+
     request req;
     boost::urls::url first_url;
+    corest::origin first_origin;   // of first_url: where credentials may go
     encoded_body body;
     credentials creds;
     call_deadline deadline;
@@ -75,7 +78,7 @@ inline boost::asio::awaitable<mapped_error> obtain_token(client_state& st, execu
 struct attempt_outcome {
     mapped_error error;      // transport or policy error; ok when a final response arrived
     hop_output last;         // the final hop (its status, headers, body)
-    boost::urls::url url;    // the URL that gave the final response
+    std::optional<boost::urls::url> url;   // the URL that gave the final response, when not first_url
     std::vector<history_entry> history;
 };
 
@@ -84,14 +87,18 @@ inline boost::asio::awaitable<attempt_outcome> run_attempt(client_state& st, exe
 {
     attempt_outcome out;
     const request& req = x.req;
-    boost::urls::url current = x.first_url;
+    // The URL of the hop: first_url, then the latest Location followed. A pointer, not a
+    // url_view: a Boost.URL view of a url that is later reassigned keeps stale offsets.
+    boost::urls::url redirected;
+    const boost::urls::url* at = &x.first_url;
     corest::method method = req.method;
     bool send_body = true;
     bool refreshed_token = false;
     unsigned hops = 0;
 
     for (;;) {
-        const bool same_origin = origin_of(current) == origin_of(x.first_url);
+        const boost::urls::url& current = *at;
+        const bool same_origin = hops == 0 || origin_of(current) == x.first_origin;
         hop_head_options head;
         head.method = method;
         head.send_body = send_body;
@@ -119,11 +126,10 @@ inline boost::asio::awaitable<attempt_outcome> run_attempt(client_state& st, exe
         in.limits.read_timeout = req.read_timeout;
         in.limits.write_timeout = req.write_timeout;
         in.limits.deadline = x.deadline;
-        in.limits.target = origin_of(current).scheme + "://" + host_header(current);
 
         x.r.log.push_back(std::string(method_name(method)) + " " + x.show(current));
         const unsigned hops_done = hops;
-        auto decide = [&](unsigned status, const header_list& headers) {
+        auto decide_body = [&](unsigned status, const header_list& headers) {
             body_target t;
             t.decode = req.decompress;
             std::optional<std::string_view> location;
@@ -143,13 +149,16 @@ inline boost::asio::awaitable<attempt_outcome> run_attempt(client_state& st, exe
             }
             return t;
         };
-        auto hop = co_await run_hop(st, std::move(in), decide);
+        // By reference: the lambda lives in this frame while the hop runs, and a
+        // std::function holding a reference_wrapper never allocates.
+        body_decider decide = std::ref(decide_body);
+        auto hop = co_await run_hop(st, std::move(in), std::move(decide));
         for (auto& line : hop.log) x.r.log.push_back(std::move(line));
         hop.log.clear();
         if (hop.error.code != corest::error::ok) {
             out.error = std::move(hop.error);
             out.last = std::move(hop);
-            out.url = current;
+            if (hops > 0) out.url = current;
             co_return out;
         }
         for (const auto& c : hop.set_cookies) x.jar.set_from_header(current, c, std::chrono::system_clock::now());
@@ -177,13 +186,14 @@ inline boost::asio::awaitable<attempt_outcome> run_attempt(client_state& st, exe
             out.history.push_back({hop.status, x.show(current)});
             x.r.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
                               (d.cross_origin ? " (another origin: credentials not sent)" : ""));
-            current = d.target;
+            redirected = std::move(d.target);
+            at = &redirected;
             method = d.method;
             send_body = send_body && d.keep_body;
             ++hops;
             continue;
         }
-        out.url = current;
+        if (hops > 0) out.url = current;
         if (d.what == kind::refused) out.error = {corest::error::redirect_refused, d.message};
         else if (d.what == kind::too_many)
             out.error = {corest::error::too_many_redirects,
@@ -210,7 +220,7 @@ inline boost::asio::awaitable<bool> back_off(clock::duration delay)
 inline void finish_result(execution& x, attempt_outcome& a)
 {
     result& r = x.r;
-    r.url = x.show(a.url.empty() ? x.first_url : a.url);
+    r.url = x.show(a.url ? *a.url : x.first_url);
     r.history = std::move(a.history);
     r.timings = a.last.timings;
     if (a.last.status) {
@@ -255,29 +265,30 @@ inline result input_error_result(const input_check& c)
     return make_error_result(c.code, c.message);
 }
 
-inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, request req)
+inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, request in)
 {
     namespace net = boost::asio;
     co_await net::this_coro::throw_if_cancelled(false);
-    execution x;
-    x.deadline = call_deadline(req.total_timeout);
-    if (auto c = validate(req); !c.ok()) co_return input_error_result(c);
-    auto composed = compose_url(req);
+    execution x{std::move(in)};
+    const request& rq = x.req;
+    x.deadline = call_deadline(rq.total_timeout);
+    if (auto c = validate(rq); !c.ok()) co_return input_error_result(c);
+    auto composed = compose_url(rq);
     if (!composed.problem.ok()) co_return input_error_result(composed.problem);
     input_check body_problem;
-    x.body = encode_body(req.body, body_problem);
+    x.body = encode_body(rq.body, body_problem);
     if (!body_problem.ok()) co_return input_error_result(body_problem);
     x.first_url = std::move(composed.url);
+    x.first_origin = origin_of(x.first_url);
     if (x.first_url.has_password()) x.secrets.push_back(std::string(x.first_url.password()));
-    x.creds = resolve_credentials(req, x.first_url);
+    x.creds = resolve_credentials(rq, x.first_url);
     if (x.creds.api_key_query) {
         x.api_key_query_name = *x.creds.api_key_query;
         append_query_param(x.first_url, *x.creds.api_key_query, x.creds.api_key_value.reveal());
     }
-    for (auto& s : secret_values(req)) x.secrets.push_back(std::move(s));
-    x.req = std::move(req);
-    const request& rq = x.req;
+    for (auto& s : secret_values(rq)) x.secrets.push_back(std::move(s));
     result& r = x.r;
+    r.log.reserve(4);   // the request line, the attempt, often one more
     if (!composed.ignored.empty()) {
         std::string names;
         for (const auto& n : composed.ignored) names += (names.empty() ? "" : ", ") + n;
@@ -286,8 +297,9 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     if (!rq.verify_ssl && x.first_url.scheme() == "https")
         r.log.push_back("warning: verify_ssl is false: the server's certificate is not checked");
 
-    const auto o = origin_of(x.first_url);
-    const std::string breaker_key = o.scheme + "://" + o.host + ":" + std::to_string(o.port);
+    const auto& o = x.first_origin;
+    const std::string breaker_key =
+        rq.circuit_breaker.enabled ? o.scheme + "://" + o.host + ":" + std::to_string(o.port) : std::string();
     if (rq.circuit_breaker.enabled && !st->breakers.allow(breaker_key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
         r.error = corest::error::circuit_open;
         r.message = "the circuit breaker for " + breaker_key + " is open after repeated failures; not calling it";
@@ -302,7 +314,6 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
         attempt_outcome a;
         if (x.creds.oauth2 && !x.oauth_token) {
             a.error = co_await obtain_token(*st, x);
-            a.url = x.first_url;
         }
         if (a.error.code == corest::error::ok) a = co_await run_attempt(*st, x);
         std::string what = a.error.code != corest::error::ok

@@ -69,7 +69,9 @@ public:
                 }
                 expired.push_back(std::move(c));
             }
-            if (list.empty()) idle_.erase(it);
+            // An emptied list stays for the connection's return (no map node and vector
+            // to allocate again per call), unless the pool has many keys to forget.
+            if (list.empty() && idle_.size() > keep_empty_idle_lists) idle_.erase(it);
         }
         for (auto& c : expired) discard(std::move(c));
         return found;
@@ -244,6 +246,8 @@ private:
         }
         discard(std::move(victim));
     }
+
+    static constexpr std::size_t keep_empty_idle_lists = 64;
 
     pool_options options_;
     std::mutex mutex_;

@@ -12,6 +12,7 @@
 #include <boost/beast/http/fields.hpp>
 
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <unordered_map>
 
@@ -19,26 +20,38 @@ namespace corest::detail {
 
 inline corest::header_list normalize_headers(const boost::beast::http::fields& f)
 {
+    // A linear search finds repeats among the few names a response usually has; past
+    // `few` names a hash index takes over, so a peer sending thousands is not quadratic.
+    constexpr std::size_t few = 16;
     corest::header_list out;
+    out.reserve(static_cast<std::size_t>(std::distance(f.begin(), f.end())));
     std::unordered_map<std::string, std::size_t> index;   // lower-case name -> position in out
+    auto find = [&](const std::string& name) -> std::string* {
+        if (out.size() <= few) {
+            for (auto& [k, v] : out)
+                if (k == name) return &v;
+            return nullptr;
+        }
+        if (index.empty())
+            for (std::size_t i = 0; i < out.size(); ++i) index.emplace(out[i].first, i);
+        auto it = index.find(name);
+        return it == index.end() ? nullptr : &out[it->second].second;
+    };
     for (const auto& field : f) {
         auto n = field.name_string();
         auto v = field.value();
         std::string name;
         name.reserve(n.size());
         for (char c : n) name += ascii_lower(c);
-        std::string value(v.data(), v.size());
-        // obs-text (RFC 9110 5.5) is historically ISO-8859-1; keep the outputs valid UTF-8.
-        if (!is_valid_utf8(value)) value = latin1_to_utf8(value);
+        std::string value = output_text(std::string_view(v.data(), v.size()));
 
-        auto [it, inserted] = index.try_emplace(name, out.size());
-        if (inserted) {
-            out.emplace_back(std::move(name), std::move(value));
-        } else {
-            std::string& joined = out[it->second].second;
-            joined += ", ";
-            joined += value;
+        if (std::string* joined = find(name)) {
+            *joined += ", ";
+            *joined += value;
+            continue;
         }
+        if (!index.empty()) index.emplace(name, out.size());
+        out.emplace_back(std::move(name), std::move(value));
     }
     return out;
 }

@@ -99,6 +99,24 @@ inline std::string_view json_kind_name(const boost::json::value& v) noexcept
     return "value";
 }
 
+/// Whether a JSON value holds a number that is not finite: Boost.JSON reads a literal too
+/// large for a double (1e400) as infinity, and writes that back as "Infinity", which is not JSON.
+inline bool has_non_finite_number(const boost::json::value& v)
+{
+    switch (v.kind()) {
+    case boost::json::kind::double_: return !std::isfinite(v.get_double());
+    case boost::json::kind::array:
+        for (const auto& e : v.get_array())
+            if (has_non_finite_number(e)) return true;
+        return false;
+    case boost::json::kind::object:
+        for (const auto& kv : v.get_object())
+            if (has_non_finite_number(kv.value())) return true;
+        return false;
+    default: return false;
+    }
+}
+
 inline std::string input_ref(std::string_view path) { return "input \"" + std::string(path) + "\""; }
 
 // ---- character rules ----------------------------------------------------
@@ -455,8 +473,11 @@ inline input_check check_json_method(std::string_view input, method m)
 
 inline input_check check_body(const request& r)
 {
-    if (std::holds_alternative<json_body>(r.body))
+    if (const auto* j = std::get_if<json_body>(&r.body)) {
         if (auto c = check_json_method("json", r.method); !c.ok()) return c;
+        if (has_non_finite_number(j->value))
+            return invalid_input(input_ref("json") + " holds a number too large for JSON (e.g. 1e400)");
+    }
     if (auto* form = std::get_if<urlencoded_body>(&r.body)) return check_form("urlencoded", form->fields);
     if (auto* m = std::get_if<multipart_body>(&r.body)) return check_multipart(*m);
     return {};
