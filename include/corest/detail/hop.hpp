@@ -54,9 +54,11 @@ auto on_stream(connection& c, F&& f)
     return c.tls ? f(*c.tls) : f(*c.plain);
 }
 
-inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in, body_decider decide)
+/// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the
+/// caller keeps them in its frame while the hop runs, and this frame stays small.
+inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, const body_decider& decide,
+                                            hop_output& out)
 {
-    hop_output out;
     const auto started = clock::now();
     const auto origin = origin_of(in.url);
     const bool use_tls = origin.scheme == "https";
@@ -71,7 +73,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
         auto built = st.tls_contexts.get(in.tls);
         if (!built.context) {
             out.error = {corest::error::invalid_input, built.problem};
-            co_return out;
+            co_return;
         }
         ssl_ctx = built.context;
     }
@@ -89,11 +91,11 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
             const slot_wait wait = grant.status;
             if (wait == slot_wait::cancelled) {
                 out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
-                co_return out;
+                co_return;
             }
             if (wait == slot_wait::timed_out) {
                 out.error = timeout_error(phase::total, target.display + " (waiting for a free connection slot)");
-                co_return out;
+                co_return;
             }
         }
         const bool reused = conn != nullptr;
@@ -105,7 +107,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
             if (!opened.conn) {
                 st.pool.release_slot(key);
                 out.error = std::move(opened.error);
-                co_return out;
+                co_return;
             }
             conn = std::move(opened.conn);
         } else {
@@ -139,7 +141,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
             }
             out.error = std::move(head_error);
             out.timings.total = seconds_since(started);
-            co_return out;
+            co_return;
         }
         out.timings.ttfb = seconds_since(send_started);
 
@@ -158,7 +160,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
         if (cs_after_head.cancelled() != boost::asio::cancellation_type::none) {
             st.pool.discard(std::move(conn));
             out.error = cancelled_error(target.display);
-            co_return out;
+            co_return;
         }
         body_target where = decide(out.status, out.headers);
         if (where.where == body_target::kind::file) {
@@ -167,7 +169,7 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
             if (fec) {
                 st.pool.discard(std::move(conn));
                 out.error = {corest::error::io_error, "cannot write dst \"" + *where.dst_path + "\": " + fec.message()};
-                co_return out;
+                co_return;
             }
             out.file.emplace(std::move(sink));
             where.file = &*out.file;
@@ -184,11 +186,11 @@ inline boost::asio::awaitable<hop_output> run_hop(client_state& st, hop_input in
             if (out.file) out.file->abort();
             out.file.reset();
             out.error = std::move(got.error);
-            co_return out;
+            co_return;
         }
         if (parser->keep_alive() && parser->is_done()) st.pool.give_back(std::move(conn));
         else st.pool.discard(std::move(conn));
-        co_return out;
+        co_return;
     }
 }
 

@@ -78,11 +78,13 @@ inline boost::asio::awaitable<fetched_token> fetch_token(client_state& st, oauth
     in.limits.target = origin_of(url).scheme + "://" + host_header(url);
     const std::string where = redact_url(url);
 
-    auto hop = co_await run_hop(st, std::move(in), [](unsigned, const header_list&) {
+    const body_decider decide = [](unsigned, const header_list&) {
         body_target t;
         t.max_bytes = 1024 * 1024;
         return t;
-    });
+    };
+    hop_output hop;
+    co_await run_hop(st, in, decide, hop);
     if (hop.error.code == corest::error::cancelled) {
         out.cancelled = true;
         out.failure = "the call was cancelled while fetching a token";

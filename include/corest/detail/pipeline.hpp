@@ -37,9 +37,13 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
 
 /// Everything one execution carries between its attempts and hops.
 struct execution {
-    explicit execution(request&& r) : req(std::move(r)) {}
+    // The request is execute()'s by-value parameter, which its frame keeps for the whole
+    // call: a reference, not a second copy of a ~1 KB object per call in flight.
+    explicit execution(const request& r) : req(r) {}
+    execution(const execution&) = delete;
+    execution& operator=(const execution&) = delete;
 
-    request req;
+    const request& req;
     boost::urls::url first_url;
     corest::origin first_origin;   // of first_url: where credentials may go
     encoded_body body;
@@ -48,6 +52,7 @@ struct execution {
     cookie_jar jar;
     std::vector<std::string> secrets;
     std::string api_key_query_name;    // masked in every URL we print
+    std::string breaker_key;           // with circuit_breaker.enabled: the origin's breaker
     std::optional<std::string> oauth_key;
     std::optional<corest::secret> oauth_token;
     result r;
@@ -82,128 +87,164 @@ struct attempt_outcome {
     std::vector<history_entry> history;
 };
 
-/// One attempt: the first request and every redirect hop it leads to.
-inline boost::asio::awaitable<attempt_outcome> run_attempt(client_state& st, execution& x)
-{
-    attempt_outcome out;
-    const request& req = x.req;
+/// Where an attempt's hops stand. Lives in run_attempt's frame and is never moved
+/// (`at` may point at `redirected`).
+struct hop_cursor {
     // The URL of the hop: first_url, then the latest Location followed. A pointer, not a
     // url_view: a Boost.URL view of a url that is later reassigned keeps stale offsets.
     boost::urls::url redirected;
-    const boost::urls::url* at = &x.first_url;
-    corest::method method = req.method;
+    const boost::urls::url* at = nullptr;
+    corest::method method = corest::method::get;
     bool send_body = true;
-    bool refreshed_token = false;
     unsigned hops = 0;
 
-    for (;;) {
-        const boost::urls::url& current = *at;
-        const bool same_origin = hops == 0 || origin_of(current) == x.first_origin;
-        hop_head_options head;
-        head.method = method;
-        head.send_body = send_body;
-        head.same_origin_as_first = same_origin;
-        std::string cookies;
-        if (same_origin)
-            for (const auto& [k, v] : req.cookies) cookies += (cookies.empty() ? "" : "; ") + k + "=" + v;
-        auto jar_cookies = x.jar.cookie_header_for(current, std::chrono::system_clock::now());
-        if (!jar_cookies.empty()) cookies += (cookies.empty() ? "" : "; ") + jar_cookies;
-        head.cookie_header = std::move(cookies);
-        if (same_origin) {
-            if (x.creds.authorization) head.authorization = x.creds.authorization->reveal();
-            if (x.oauth_token) head.authorization = "Bearer " + x.oauth_token->reveal();
-            if (x.creds.api_key_header)
-                head.api_key_header.emplace(*x.creds.api_key_header, x.creds.api_key_value.reveal());
+    const boost::urls::url& current() const { return *at; }
+};
+
+/// Where a hop's response body goes, from its status and headers: nowhere for a
+/// redirect that will be followed, the `dst` file for an expected status, else memory.
+struct body_rules {
+    const execution* x;
+    const hop_cursor* cursor;
+
+    body_target operator()(unsigned status, const header_list& headers) const
+    {
+        const request& req = x->req;
+        body_target t;
+        t.decode = req.decompress;
+        std::optional<std::string_view> location;
+        for (const auto& [k, v] : headers)
+            if (k == "location") location = v;
+        auto d = next_hop(cursor->current(), x->first_url, cursor->method, status, location, cursor->hops,
+                          req.max_redirects, req.allow_redirects);
+        if (d.what == redirect_decision::kind::follow) {
+            t.where = body_target::kind::discard;
+            t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
+        } else if (req.dst && status_in(status, req.expected_status_code)) {
+            t.where = body_target::kind::file;
+            t.dst_path = req.dst;
+            if (req.max_response_bytes) t.max_bytes = *req.max_response_bytes;
+        } else {
+            t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
         }
+        return t;
+    }
+};
 
-        hop_input in;
-        in.url = current;
-        in.head = build_request_head(req, current, x.body, head);
-        in.body = send_body ? &x.body : nullptr;
-        in.head_method = method == corest::method::head;
-        in.tls = tls_settings::of(req);
-        in.connect_timeout = req.connect_timeout;
-        in.limits.read_timeout = req.read_timeout;
-        in.limits.write_timeout = req.write_timeout;
-        in.limits.deadline = x.deadline;
+/// The request of the next hop: head (cookies, and credentials only to the first URL's
+/// origin), body and limits; logs its request line.
+inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin)
+{
+    const request& req = x.req;
+    const boost::urls::url& current = c.current();
+    hop_head_options head;
+    head.method = c.method;
+    head.send_body = c.send_body;
+    head.same_origin_as_first = same_origin;
+    std::string cookies;
+    if (same_origin)
+        for (const auto& [k, v] : req.cookies) cookies += (cookies.empty() ? "" : "; ") + k + "=" + v;
+    auto jar_cookies = x.jar.cookie_header_for(current, std::chrono::system_clock::now());
+    if (!jar_cookies.empty()) cookies += (cookies.empty() ? "" : "; ") + jar_cookies;
+    head.cookie_header = std::move(cookies);
+    if (same_origin) {
+        if (x.creds.authorization) head.authorization = x.creds.authorization->reveal();
+        if (x.oauth_token) head.authorization = "Bearer " + x.oauth_token->reveal();
+        if (x.creds.api_key_header)
+            head.api_key_header.emplace(*x.creds.api_key_header, x.creds.api_key_value.reveal());
+    }
 
-        x.r.log.push_back(std::string(method_name(method)) + " " + x.show(current));
-        const unsigned hops_done = hops;
-        auto decide_body = [&](unsigned status, const header_list& headers) {
-            body_target t;
-            t.decode = req.decompress;
-            std::optional<std::string_view> location;
-            for (const auto& [k, v] : headers)
-                if (k == "location") location = v;
-            auto d = next_hop(current, x.first_url, method, status, location, hops_done, req.max_redirects,
-                              req.allow_redirects);
-            if (d.what == redirect_decision::kind::follow) {
-                t.where = body_target::kind::discard;
-                t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
-            } else if (req.dst && status_in(status, req.expected_status_code)) {
-                t.where = body_target::kind::file;
-                t.dst_path = req.dst;
-                if (req.max_response_bytes) t.max_bytes = *req.max_response_bytes;
-            } else {
-                t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
-            }
-            return t;
-        };
-        // By reference: the lambda lives in this frame while the hop runs, and a
+    hop_input in;
+    in.url = current;
+    in.head = build_request_head(req, current, x.body, head);
+    in.body = c.send_body ? &x.body : nullptr;
+    in.head_method = c.method == corest::method::head;
+    in.tls = tls_settings::of(req);
+    in.connect_timeout = req.connect_timeout;
+    in.limits.read_timeout = req.read_timeout;
+    in.limits.write_timeout = req.write_timeout;
+    in.limits.deadline = x.deadline;
+    x.r.log.push_back(std::string(method_name(c.method)) + " " + x.show(current));
+    return in;
+}
+
+/// After a hop that brought a response: true when its redirect is followed (the cursor
+/// moved on); false when the attempt ends here, with `out` complete.
+inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
+{
+    const hop_output& hop = out.last;
+    const request& req = x.req;
+    const boost::urls::url& current = c.current();
+    for (const auto& cookie : hop.set_cookies) x.jar.set_from_header(current, cookie, std::chrono::system_clock::now());
+    std::optional<std::string_view> location;
+    if (hop.location) location = *hop.location;
+    auto d = next_hop(current, x.first_url, c.method, hop.status, location, c.hops, req.max_redirects,
+                      req.allow_redirects);
+    using kind = redirect_decision::kind;
+    if (d.what == kind::follow) {
+        out.history.push_back({hop.status, x.show(current)});
+        x.r.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
+                          (d.cross_origin ? " (another origin: credentials not sent)" : ""));
+        c.redirected = std::move(d.target);   // `current` may be it: not used below
+        c.at = &c.redirected;
+        c.method = d.method;
+        c.send_body = c.send_body && d.keep_body;
+        ++c.hops;
+        return true;
+    }
+    if (c.hops > 0) out.url = current;
+    if (d.what == kind::refused) out.error = {corest::error::redirect_refused, d.message};
+    else if (d.what == kind::too_many)
+        out.error = {corest::error::too_many_redirects,
+                     "more than max_redirects (" + std::to_string(req.max_redirects) + ") redirects"};
+    else if (d.what == kind::invalid_location)
+        out.error = {corest::error::protocol_error, d.message};
+    if (out.error.code != corest::error::ok && d.what != kind::invalid_location)
+        out.history.push_back({hop.status, x.show(current)});
+    return false;
+}
+
+/// One attempt into `out` (a fresh attempt_outcome): the first request and every
+/// redirect hop it leads to. Each hop's response lands in out.last.
+inline boost::asio::awaitable<void> run_attempt(client_state& st, execution& x, attempt_outcome& out)
+{
+    hop_cursor c;
+    c.at = &x.first_url;
+    c.method = x.req.method;
+    bool refreshed_token = false;
+
+    for (;;) {
+        const bool same_origin = c.hops == 0 || origin_of(c.current()) == x.first_origin;
+        body_rules rules{&x, &c};
+        // By reference: `rules` lives in this frame while the hop runs, and a
         // std::function holding a reference_wrapper never allocates.
-        body_decider decide = std::ref(decide_body);
-        auto hop = co_await run_hop(st, std::move(in), std::move(decide));
+        const body_decider decide = std::ref(rules);
+        hop_input in = prepare_hop(x, c, same_origin);
+        hop_output& hop = out.last;
+        hop = hop_output{};
+        co_await run_hop(st, in, decide, hop);
         for (auto& line : hop.log) x.r.log.push_back(std::move(line));
         hop.log.clear();
         if (hop.error.code != corest::error::ok) {
             out.error = std::move(hop.error);
-            out.last = std::move(hop);
-            if (hops > 0) out.url = current;
-            co_return out;
+            if (c.hops > 0) out.url = c.current();
+            co_return;
         }
-        for (const auto& c : hop.set_cookies) x.jar.set_from_header(current, c, std::chrono::system_clock::now());
 
         // A 401 with an OAuth2 token: drop it, fetch a new one, re-send once.
         if (hop.status == 401 && x.oauth_key && x.oauth_token && !refreshed_token && same_origin) {
+            for (const auto& cookie : hop.set_cookies)
+                x.jar.set_from_header(c.current(), cookie, std::chrono::system_clock::now());
             refreshed_token = true;
             st.tokens.invalidate(*x.oauth_key, *x.oauth_token);
             x.oauth_token.reset();
             x.r.log.push_back("the target answered 401: fetching a new token and re-sending once");
-            auto err = co_await obtain_token(st, x);
-            if (err.code != corest::error::ok) {
-                out.error = std::move(err);
-                co_return out;
-            }
+            out.error = co_await obtain_token(st, x);
+            if (out.error.code != corest::error::ok) co_return;
             continue;
         }
-
-        std::optional<std::string_view> location;
-        if (hop.location) location = *hop.location;
-        auto d = next_hop(current, x.first_url, method, hop.status, location, hops, req.max_redirects,
-                          req.allow_redirects);
-        using kind = redirect_decision::kind;
-        if (d.what == kind::follow) {
-            out.history.push_back({hop.status, x.show(current)});
-            x.r.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
-                              (d.cross_origin ? " (another origin: credentials not sent)" : ""));
-            redirected = std::move(d.target);
-            at = &redirected;
-            method = d.method;
-            send_body = send_body && d.keep_body;
-            ++hops;
-            continue;
-        }
-        if (hops > 0) out.url = current;
-        if (d.what == kind::refused) out.error = {corest::error::redirect_refused, d.message};
-        else if (d.what == kind::too_many)
-            out.error = {corest::error::too_many_redirects,
-                         "more than max_redirects (" + std::to_string(req.max_redirects) + ") redirects"};
-        else if (d.what == kind::invalid_location)
-            out.error = {corest::error::protocol_error, d.message};
-        if (out.error.code != corest::error::ok && d.what != kind::invalid_location)
-            out.history.push_back({hop.status, x.show(current)});
-        out.last = std::move(hop);
-        co_return out;
+        if (follow_or_finish(x, c, out)) continue;
+        co_return;
     }
 }
 
@@ -265,19 +306,31 @@ inline result input_error_result(const input_check& c)
     return make_error_result(c.code, c.message);
 }
 
-inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, request in)
+// The coroutines below keep only what lives across a suspension; the steps that do not
+// wait are plain functions. GCC gives every local of a coroutine a slot in its frame for
+// the whole call, so inline step code would make each call in flight kilobytes larger.
+
+/// Everything before the first attempt: validation, the URL, the body, credentials and
+/// the circuit breaker. False when the call ends here, with its result in x.r.
+inline bool prepare_execution(client_state& st, execution& x)
 {
-    namespace net = boost::asio;
-    co_await net::this_coro::throw_if_cancelled(false);
-    execution x{std::move(in)};
     const request& rq = x.req;
     x.deadline = call_deadline(rq.total_timeout);
-    if (auto c = validate(rq); !c.ok()) co_return input_error_result(c);
+    if (auto c = validate(rq); !c.ok()) {
+        x.r = input_error_result(c);
+        return false;
+    }
     auto composed = compose_url(rq);
-    if (!composed.problem.ok()) co_return input_error_result(composed.problem);
+    if (!composed.problem.ok()) {
+        x.r = input_error_result(composed.problem);
+        return false;
+    }
     input_check body_problem;
     x.body = encode_body(rq.body, body_problem);
-    if (!body_problem.ok()) co_return input_error_result(body_problem);
+    if (!body_problem.ok()) {
+        x.r = input_error_result(body_problem);
+        return false;
+    }
     x.first_url = std::move(composed.url);
     x.first_origin = origin_of(x.first_url);
     if (x.first_url.has_password()) x.secrets.push_back(std::string(x.first_url.password()));
@@ -297,75 +350,100 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     if (!rq.verify_ssl && x.first_url.scheme() == "https")
         r.log.push_back("warning: verify_ssl is false: the server's certificate is not checked");
 
-    const auto& o = x.first_origin;
-    const std::string breaker_key =
-        rq.circuit_breaker.enabled ? o.scheme + "://" + o.host + ":" + std::to_string(o.port) : std::string();
-    if (rq.circuit_breaker.enabled && !st->breakers.allow(breaker_key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
-        r.error = corest::error::circuit_open;
-        r.message = "the circuit breaker for " + breaker_key + " is open after repeated failures; not calling it";
-        r.url = x.show(x.first_url);
-        co_return r;
+    if (rq.circuit_breaker.enabled) {
+        const auto& o = x.first_origin;
+        x.breaker_key = o.scheme + "://" + o.host + ":" + std::to_string(o.port);
+        if (!st.breakers.allow(x.breaker_key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
+            r.error = corest::error::circuit_open;
+            r.message = "the circuit breaker for " + x.breaker_key + " is open after repeated failures; not calling it";
+            r.url = x.show(x.first_url);
+            return false;
+        }
     }
+    return true;
+}
 
-    attempt_outcome final_attempt;
-    const auto first_started = clock::now();
-    for (unsigned retries = 0;; ++retries) {
-        r.attempts = retries + 1;
-        attempt_outcome a;
-        if (x.creds.oauth2 && !x.oauth_token) {
-            a.error = co_await obtain_token(*st, x);
-        }
-        if (a.error.code == corest::error::ok) a = co_await run_attempt(*st, x);
-        std::string what = a.error.code != corest::error::ok
-                               ? std::string(error_name(a.error.code))
-                               : std::to_string(a.last.status);
-        r.log.push_back("attempt " + std::to_string(retries + 1) + ": " + what);
-        if (a.error.code == corest::error::cancelled || a.error.code == corest::error::auth_failed ||
-            x.deadline.expired()) {
-            final_attempt = std::move(a);
-            break;
-        }
-        std::optional<unsigned> status;
-        if (a.error.code == corest::error::ok) status = a.last.status;
-        std::optional<std::string_view> retry_after;
-        if (status && a.last.retry_after) retry_after = *a.last.retry_after;
-        auto decision = decide_retry(rq, retries, status, a.error.code, retry_after,
-                                     std::chrono::duration<double>(clock::now() - first_started),
-                                     std::chrono::system_clock::now());
-        if (!decision.retry) {
-            if (!decision.reason.empty()) r.log.push_back(decision.reason);
-            final_attempt = std::move(a);
-            break;
-        }
-        auto delay = std::chrono::duration_cast<clock::duration>(decision.delay);
-        if (x.deadline.bounded() && delay >= x.deadline.remaining()) {
-            // The back-off would outlast total_timeout: wait it out, then time out.
-            r.log.push_back("waiting " + format_seconds(decision.delay.count()) + " before retrying would exceed total_timeout");
-            if (!co_await back_off(x.deadline.remaining())) {
-                a.error = {corest::error::cancelled, "the call was cancelled during a back-off wait"};
-            } else {
-                a.error = timeout_error(phase::total, "the back-off wait before retrying");
-            }
-            final_attempt = std::move(a);
-            break;
-        }
-        r.log.push_back("retrying in " + format_seconds(decision.delay.count()) +
-                        (decision.reason.empty() ? "" : " (" + decision.reason + ")"));
-        if (!co_await back_off(delay)) {
-            a.error = {corest::error::cancelled, "the call was cancelled during a back-off wait"};
-            final_attempt = std::move(a);
-            break;
-        }
+/// What follows an attempt: the call ends, or it waits `delay` and tries again, or
+/// (the back-off would outlast total_timeout) it waits `delay` and then times out.
+struct after_attempt {
+    enum class kind { stop, retry, wait_then_time_out } what = kind::stop;
+    clock::duration delay{};
+};
+
+inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, unsigned retries,
+                                        clock::time_point first_started)
+{
+    using kind = after_attempt::kind;
+    result& r = x.r;
+    std::string what = a.error.code != corest::error::ok ? std::string(error_name(a.error.code))
+                                                         : std::to_string(a.last.status);
+    r.log.push_back("attempt " + std::to_string(retries + 1) + ": " + what);
+    if (a.error.code == corest::error::cancelled || a.error.code == corest::error::auth_failed ||
+        x.deadline.expired())
+        return {kind::stop, {}};
+    std::optional<unsigned> status;
+    if (a.error.code == corest::error::ok) status = a.last.status;
+    std::optional<std::string_view> retry_after;
+    if (status && a.last.retry_after) retry_after = *a.last.retry_after;
+    auto decision = decide_retry(x.req, retries, status, a.error.code, retry_after,
+                                 std::chrono::duration<double>(clock::now() - first_started),
+                                 std::chrono::system_clock::now());
+    if (!decision.retry) {
+        if (!decision.reason.empty()) r.log.push_back(decision.reason);
+        return {kind::stop, {}};
     }
+    auto delay = std::chrono::duration_cast<clock::duration>(decision.delay);
+    if (x.deadline.bounded() && delay >= x.deadline.remaining()) {
+        // The back-off would outlast total_timeout: wait it out, then time out.
+        r.log.push_back("waiting " + format_seconds(decision.delay.count()) + " before retrying would exceed total_timeout");
+        return {kind::wait_then_time_out, x.deadline.remaining()};
+    }
+    r.log.push_back("retrying in " + format_seconds(decision.delay.count()) +
+                    (decision.reason.empty() ? "" : " (" + decision.reason + ")"));
+    return {kind::retry, delay};
+}
+
+/// The result from the final attempt; the breaker learns the outcome; secrets are scrubbed.
+inline void complete_execution(client_state& st, execution& x, attempt_outcome& final_attempt)
+{
     finish_result(x, final_attempt);
-
+    result& r = x.r;
     // SPEC: every outcome that is not a failure resets the count, CANCELLED included.
-    if (rq.circuit_breaker.enabled)
-        st->breakers.record(breaker_key, counts_as_breaker_failure(r.error, r.status_code),
-                            std::chrono::steady_clock::now());
+    if (x.req.circuit_breaker.enabled)
+        st.breakers.record(x.breaker_key, counts_as_breaker_failure(r.error, r.status_code),
+                           std::chrono::steady_clock::now());
     scrub(r.message, x.secrets);
     for (auto& line : r.log) scrub(line, x.secrets);
-    co_return std::move(r);
+}
+
+inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, request in)
+{
+    namespace net = boost::asio;
+    using kind = after_attempt::kind;
+    co_await net::this_coro::throw_if_cancelled(false);
+    execution x{in};
+    if (!prepare_execution(*st, x)) co_return std::move(x.r);
+
+    attempt_outcome a;
+    const auto first_started = clock::now();
+    for (unsigned retries = 0;; ++retries) {
+        x.r.attempts = retries + 1;
+        a = attempt_outcome{};
+        if (x.creds.oauth2 && !x.oauth_token) a.error = co_await obtain_token(*st, x);
+        if (a.error.code == corest::error::ok) co_await run_attempt(*st, x, a);
+        const after_attempt next = plan_after_attempt(x, a, retries, first_started);
+        if (next.what == kind::stop) break;
+        if (!co_await back_off(next.delay)) {
+            a.error = {corest::error::cancelled, "the call was cancelled during a back-off wait"};
+            break;
+        }
+        if (next.what == kind::wait_then_time_out) {
+            a.error = timeout_error(phase::total, "the back-off wait before retrying");
+            break;
+        }
+    }
+    complete_execution(*st, x, a);
+    co_return std::move(x.r);
 }
 
 } // namespace corest::detail
