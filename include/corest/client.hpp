@@ -16,7 +16,9 @@
 // `||` race in the caller) ends the call with CANCELLED and closes its connection.
 // Errors: never thrown for an expected failure; every failure is a result.
 // Thread safety: one client may be used from coroutines on an io_context run by
-// several threads; pool, token cache, breakers and SSL contexts are locked.
+// several threads; pool, token cache, breakers and SSL contexts are locked. A call
+// whose caller is not on a strand (nor on an io_context made with concurrency hint 1)
+// runs on a strand of its own, so its connection's handlers never run concurrently.
 
 #include <corest/detail/pipeline.hpp>
 #include <corest/pool.hpp>

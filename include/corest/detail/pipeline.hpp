@@ -15,14 +15,17 @@
 #include <corest/detail/hop.hpp>
 #include <corest/detail/oauth2.hpp>
 #include <corest/detail/request_head.hpp>
+#include <corest/detail/serial.hpp>
 #include <corest/detail/validate.hpp>
 #include <corest/redirect.hpp>
 #include <corest/result.hpp>
 #include <corest/retry.hpp>
 #include <corest/url.hpp>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -421,6 +424,13 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     namespace net = boost::asio;
     using kind = after_attempt::kind;
     co_await net::this_coro::throw_if_cancelled(false);
+    // On an executor that may run this call's handlers on two threads at once (a bare
+    // multi-threaded io_context), the call runs on a strand of its own. The caller's
+    // cancellation reaches it through co_spawn.
+    const auto caller = co_await net::this_coro::executor;
+    if (!runs_serialized(caller))
+        co_return co_await net::co_spawn(net::make_strand(caller), execute(std::move(st), std::move(in)),
+                                         net::use_awaitable);
     execution x{in};
     if (!prepare_execution(*st, x)) co_return std::move(x.r);
 
