@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything corest's build, tests, examples and benchmarks need (Debian bookworm).
+#   scripts/setup.sh          the build, tests, examples and benchmarks
+#   scripts/setup.sh fuzz     also clang and its runtimes for the libFuzzer targets (tests/fuzz)
 set -euo pipefail
 
 packages=(
@@ -8,6 +10,12 @@ packages=(
   libssl-dev zlib1g-dev libyaml-cpp-dev libcurl4-openssl-dev
   nginx-light python3 python3-httpbin gunicorn openssl
 )
+for extra in "$@"; do
+  case $extra in
+    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "setup.sh: unknown extra '$extra' (known: fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 sudo=()
 if [[ $(id -u) != 0 ]]; then
