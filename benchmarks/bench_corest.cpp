@@ -16,7 +16,7 @@ struct corest_session {
 
     boost::asio::awaitable<bench::outcome> once()
     {
-        // execute() takes its request by value: the copy is part of every call's cost.
+        // By reference: the request outlives the call, as in a service that reuses one.
         corest::result r = co_await client->execute(*req);
         co_return bench::outcome{r.ok(), r.body.size()};
     }

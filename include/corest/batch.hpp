@@ -6,6 +6,7 @@
 // batch never holds a million results). A batch is nothing special: it is
 // execute() calls on one client, sharing its pool, token cache and breakers.
 
+#include <corest/detail/await.hpp>
 #include <corest/client.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -96,7 +97,7 @@ struct batch_runner {
         namespace net = boost::asio;
         for (;;) {
             while (!exhausted && next_index >= next_delivery + window() && !(control && control->cancelled())) {
-                co_await room->async_wait(net::as_tuple(net::use_awaitable));
+                co_await room->async_wait(detail::as_result);
             }
             if (exhausted || (control && control->cancelled())) co_return;
             auto item = next();
@@ -108,7 +109,7 @@ struct batch_runner {
             const std::size_t index = next_index++;
             corest::result r;
             if (item->request) {
-                r = co_await net::co_spawn(co_await net::this_coro::executor, client.execute(std::move(*item->request)),
+                r = co_await net::co_spawn(co_await net::this_coro::executor, client.execute(*item->request),
                                            net::bind_cancellation_slot(signal->slot(), net::use_awaitable));
             } else {
                 r = std::move(item->ready);
@@ -138,7 +139,7 @@ inline boost::asio::awaitable<void> run_batch_on_strand(corest::client& client, 
             if (--*remaining == 0) done.cancel();
         });
     }
-    while (*remaining > 0) co_await done.async_wait(net::as_tuple(net::use_awaitable));
+    while (*remaining > 0) co_await done.async_wait(as_result);
 }
 } // namespace detail
 

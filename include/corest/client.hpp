@@ -9,8 +9,10 @@
 //   corest::result r = co_await client.execute(req);
 //   if (r.ok()) use(r.json_body); else log(r.error_name(), r.message);
 //
-// Lifetimes: execute() copies the request; the client must outlive the calls
-// it started (calls hold its shared state, so a destroyed client does not crash
+// Lifetimes: execute(const request&) reads the caller's request while the call runs,
+// so it must outlive the call, as it does in `co_await client.execute(req)`; keep it
+// unchanged until then. An rvalue request (a temporary, or std::move) is owned by the
+// call. The client must outlive the calls it started (calls hold its shared state, so a destroyed client does not crash
 // them, but its idle connections are closed).
 // Cancellation: the asio cancellation slot of the awaiting coroutine (e.g. an
 // `||` race in the caller) ends the call with CANCELLED and closes its connection.
@@ -53,10 +55,17 @@ public:
         if (state_) state_->pool.close_idle();
     }
 
-    /// Runs one connection execution. Never throws for a failed call.
-    boost::asio::awaitable<result> execute(request req)
+    /// Runs one connection execution. Never throws for a failed call. The request is
+    /// read, not copied: a call in flight holds no copy of it (thousands in flight add up).
+    boost::asio::awaitable<result> execute(const request& req)
     {
-        return detail::execute(state_, std::move(req));
+        return detail::execute(state_, req);
+    }
+
+    /// The same for a request the call keeps (a temporary, or one moved in).
+    boost::asio::awaitable<result> execute(request&& req)
+    {
+        return detail::execute_owned(state_, std::move(req));
     }
 
     /// Maps JSON inputs and runs them; bad inputs give an INVALID_INPUT / MISSING_INPUT result.
@@ -64,7 +73,7 @@ public:
     {
         auto parsed = request::from_json(inputs);
         if (!parsed.ok()) return error_now(parsed.problem);
-        return detail::execute(state_, std::move(parsed.request));
+        return detail::execute_owned(state_, std::move(parsed.request));
     }
 
     const boost::asio::any_io_executor& get_executor() const noexcept { return state_->executor; }

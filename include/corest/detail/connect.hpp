@@ -4,6 +4,7 @@
 // Opens a connection for one attempt: resolve + TCP connect + TLS handshake,
 // all three bounded by connect_timeout (and the call's deadline).
 
+#include <corest/detail/await.hpp>
 #include <corest/detail/connection.hpp>
 #include <corest/detail/deadline.hpp>
 #include <corest/detail/error_mapping.hpp>
@@ -70,10 +71,12 @@ inline mapped_error map_limited_error(const boost::system::error_code& ec, phase
     return map_io_error(ec, p, target);
 }
 
-inline boost::asio::awaitable<connect_outcome> open_connection(connect_target target,
-                                                               std::shared_ptr<boost::asio::ssl::context> ssl_ctx,
-                                                               tls_settings tls, corest::seconds connect_timeout,
-                                                               call_deadline deadline, std::string pool_key)
+/// Everything by reference: the caller's frame keeps it while this runs, and copies
+/// would sit in both frames of every call that is connecting.
+inline boost::asio::awaitable<connect_outcome> open_connection(const connect_target& target,
+                                                               const std::shared_ptr<boost::asio::ssl::context>& ssl_ctx,
+                                                               const tls_settings& tls, corest::seconds connect_timeout,
+                                                               const call_deadline& deadline, const std::string& pool_key)
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
@@ -112,7 +115,7 @@ inline boost::asio::awaitable<connect_outcome> open_connection(connect_target ta
             });
         }
         auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port),
-                                                                    net::as_tuple(net::use_awaitable));
+                                                                    as_result);
         state->timer.cancel();
         out.dns_seconds = seconds_since(t0);
         if (state->timed_out) {
@@ -132,7 +135,7 @@ inline boost::asio::awaitable<connect_outcome> open_connection(connect_target ta
     }
 
     auto conn = std::make_unique<connection>();
-    conn->pool_key = std::move(pool_key);
+    conn->pool_key = pool_key;
     if (target.use_tls) conn->tls.emplace(ex, *ssl_ctx);
     else conn->plain.emplace(ex);
 
@@ -141,7 +144,7 @@ inline boost::asio::awaitable<connect_outcome> open_connection(connect_target ta
     auto remaining = limit;
     if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
     apply_limit(conn->tcp(), remaining);
-    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, net::as_tuple(net::use_awaitable));
+    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, as_result_framed);
     out.connect_seconds = seconds_since(t0);
     if (cec) {
         out.error = map_limited_error(cec, phase::connect, remaining, target.display);
@@ -164,7 +167,7 @@ inline boost::asio::awaitable<connect_outcome> open_connection(connect_target ta
         if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
         apply_limit(conn->tcp(), remaining);
         auto [hec] = co_await conn->tls->async_handshake(net::ssl::stream_base::client,
-                                                         net::as_tuple(net::use_awaitable));
+                                                         as_result_framed);
         out.tls_seconds = seconds_since(t0);
         if (hec) {
             long verify = SSL_get_verify_result(conn->tls->native_handle());

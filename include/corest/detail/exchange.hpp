@@ -7,6 +7,7 @@
 // while it is read (after decoding), into memory or a file sink.
 // Templated on the stream so unit tests can drive it over beast::test::stream.
 
+#include <corest/detail/await.hpp>
 #include <corest/body.hpp>
 #include <corest/detail/connect.hpp>
 #include <corest/detail/content_decoder.hpp>
@@ -58,11 +59,11 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
         std::array<net::const_buffer, 2> buffers{net::buffer(head),
                                                  single ? net::buffer(single->data(), single->size())
                                                         : net::const_buffer()};
-        auto [ec, n] = co_await net::async_write(stream, buffers, net::as_tuple(net::use_awaitable));
+        auto [ec, n] = co_await net::async_write(stream, buffers, as_result_on<Stream>());
         if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target);
         co_return mapped_error{};
     }
-    auto [ec, n] = co_await net::async_write(stream, net::buffer(head), net::as_tuple(net::use_awaitable));
+    auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
     if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target);
     body_reader reader(body);
     auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
@@ -71,7 +72,7 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
         std::size_t got = reader.read_some(chunk.get(), body_chunk_size, read_ec);
         if (read_ec) co_return mapped_error{corest::error::io_error, "could not read a multipart file part: " + read_ec.message()};
         if (got == 0) break;
-        auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), net::as_tuple(net::use_awaitable));
+        auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), as_result_on<Stream>());
         if (wec) co_return map_limited_error(wec, phase::write, limit, lim.target);
     }
     co_return mapped_error{};
@@ -152,7 +153,7 @@ boost::asio::awaitable<mapped_error> read_response_head(Stream& stream, boost::b
             apply_limit(tcp, limit);
             boost::system::error_code ec;
             if (!parse_buffered(buffer, *parser, ec)) {
-                auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), net::as_tuple(net::use_awaitable));
+                auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), as_result_on<Stream>());
                 ec = parse_received(buffer, *parser, read_ec, n);
             }
             if (parser->got_some() || buffer.size() > 0) received_any = true;
@@ -270,7 +271,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         if (!take_chunk()) co_return out;
         if (!settled) {
             apply_limit(tcp, limit);
-            auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), net::as_tuple(net::use_awaitable));
+            auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), as_result_on<Stream>());
             arm_chunk();   // after the suspension: this thread's chunk
             ec = parse_received(buffer, parser, read_ec, n);
             if (!take_chunk()) co_return out;

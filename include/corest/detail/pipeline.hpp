@@ -7,6 +7,7 @@
 //   origin-bound credentials) -> hop (pool, connect, exchange) -> result.
 // Every wait is bounded by the call's deadline; errors are values.
 
+#include <corest/detail/await.hpp>
 #include <corest/auth.hpp>
 #include <corest/body.hpp>
 #include <corest/circuit_breaker.hpp>
@@ -40,8 +41,8 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
 
 /// Everything one execution carries between its attempts and hops.
 struct execution {
-    // The request is execute()'s by-value parameter, which its frame keeps for the whole
-    // call: a reference, not a second copy of a ~1 KB object per call in flight.
+    // The caller's request (or execute_owned's copy), alive for the whole call: a
+    // reference, not a copy of a ~1 KB object per call in flight.
     explicit execution(const request& r) : req(r) {}
     execution(const execution&) = delete;
     execution& operator=(const execution&) = delete;
@@ -257,7 +258,7 @@ inline boost::asio::awaitable<bool> back_off(clock::duration delay)
     namespace net = boost::asio;
     net::steady_timer timer(co_await net::this_coro::executor);
     timer.expires_after(delay);
-    auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    auto [ec] = co_await timer.async_wait(as_result);
     co_return !ec;
 }
 
@@ -419,7 +420,25 @@ inline void complete_execution(client_state& st, execution& x, attempt_outcome& 
     for (auto& line : r.log) scrub(line, x.secrets);
 }
 
-inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, request in)
+inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, const request& in);
+
+/// The call on a strand of its own, its result into `out`. A plain function, not inline
+/// in execute(): co_spawn's temporaries and a returned result would take half a kilobyte
+/// of every call's frame.
+inline boost::asio::awaitable<void> execute_on_own_strand(const boost::asio::any_io_executor& caller,
+                                                          std::shared_ptr<client_state> st, const request& in,
+                                                          result& out)
+{
+    namespace net = boost::asio;
+    return net::co_spawn(
+        net::make_strand(caller),
+        [](std::shared_ptr<client_state> st, const request& in, result& out) -> net::awaitable<void> {
+            out = co_await execute(std::move(st), in);
+        }(std::move(st), in, out),
+        net::use_awaitable);
+}
+
+inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, const request& in)
 {
     namespace net = boost::asio;
     using kind = after_attempt::kind;
@@ -428,10 +447,11 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     // multi-threaded io_context), the call runs on a strand of its own. The caller's
     // cancellation reaches it through co_spawn.
     const auto caller = co_await net::this_coro::executor;
-    if (!runs_serialized(caller))
-        co_return co_await net::co_spawn(net::make_strand(caller), execute(std::move(st), std::move(in)),
-                                         net::use_awaitable);
     execution x{in};
+    if (!runs_serialized(caller)) {
+        co_await execute_on_own_strand(caller, std::move(st), in, x.r);
+        co_return std::move(x.r);
+    }
     if (!prepare_execution(*st, x)) co_return std::move(x.r);
 
     attempt_outcome a;
@@ -454,6 +474,12 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     }
     complete_execution(*st, x, a);
     co_return std::move(x.r);
+}
+
+/// execute() for a request the call owns: this frame keeps it while the call runs.
+inline boost::asio::awaitable<result> execute_owned(std::shared_ptr<client_state> st, request in)
+{
+    co_return co_await execute(std::move(st), in);
 }
 
 } // namespace corest::detail

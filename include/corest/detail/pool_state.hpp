@@ -9,6 +9,7 @@
 // connecting; a connection taken from idle already owns its slot; release_slot()
 // is called when a connection is closed instead of being returned.
 
+#include <corest/detail/await.hpp>
 #include <corest/detail/connection.hpp>
 #include <corest/pool.hpp>
 
@@ -102,7 +103,7 @@ public:
                 if (!ec) w->channel.cancel();
             });
         }
-        auto [ec] = co_await w->channel.async_receive(net::as_tuple(net::use_awaitable));
+        auto [ec] = co_await w->channel.async_receive(as_result);
         timer.cancel();
         std::lock_guard lock(mutex_);
         if (w->granted) co_return slot_grant{slot_wait::granted, std::move(w->handed)};

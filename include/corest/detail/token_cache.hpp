@@ -10,6 +10,7 @@
 // token_store is the decision part (no I/O, injectable clock); token_cache adds
 // the waiting.
 
+#include <corest/detail/await.hpp>
 #include <corest/secret.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -142,7 +143,7 @@ public:
                     if (!ec) w->channel.cancel();
                 });
             }
-            auto [ec] = co_await w->channel.async_receive(net::as_tuple(net::use_awaitable));
+            auto [ec] = co_await w->channel.async_receive(as_result);
             (void)ec;
             timer.cancel();
             std::unique_lock lock(mutex_);

@@ -1,0 +1,34 @@
+#ifndef COREST_DETAIL_AWAIT_HPP
+#define COREST_DETAIL_AWAIT_HPP
+
+// Completion tokens for the asynchronous operations a corest coroutine awaits.
+// `deferred` makes the operation itself the awaitable, so awaiting it costs no
+// coroutine frame (use_awaitable allocates one per operation: several per call).
+// `as_tuple` turns errors into values: corest never throws for a failed call.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <type_traits>
+
+namespace corest::detail {
+
+inline constexpr auto as_result = boost::asio::as_tuple(boost::asio::deferred);
+
+/// Beast 1.81's ssl_stream (and its range connect) name their return type through
+/// async_result<Token>::return_type, which `deferred` lacks: those keep use_awaitable.
+inline constexpr auto as_result_framed = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+/// The token for an operation on `Stream`: a plain TCP stream or a TLS stream.
+template <class Stream>
+constexpr auto as_result_on()
+{
+    if constexpr (std::is_same_v<Stream, boost::beast::tcp_stream>) return as_result;
+    else return as_result_framed;
+}
+
+} // namespace corest::detail
+
+#endif
