@@ -16,8 +16,9 @@ struct corest_session {
 
     boost::asio::awaitable<bench::outcome> once()
     {
-        // By reference: the request outlives the call, as in a service that reuses one.
-        corest::result r = co_await client->execute(*req);
+        // Borrowed (std::cref): the request outlives the call, as in a service that keeps
+        // one; client->execute(*req) would copy it into the call (about 1 KB more per call).
+        corest::result r = co_await client->execute(std::cref(*req));
         co_return bench::outcome{r.ok(), r.body.size()};
     }
 };

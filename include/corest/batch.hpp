@@ -6,8 +6,8 @@
 // batch never holds a million results). A batch is nothing special: it is
 // execute() calls on one client, sharing its pool, token cache and breakers.
 
-#include <corest/detail/await.hpp>
 #include <corest/client.hpp>
+#include <corest/detail/await.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -109,7 +109,7 @@ struct batch_runner {
             const std::size_t index = next_index++;
             corest::result r;
             if (item->request) {
-                r = co_await net::co_spawn(co_await net::this_coro::executor, client.execute(*item->request),
+                r = co_await net::co_spawn(co_await net::this_coro::executor, client.execute(std::cref(*item->request)),
                                            net::bind_cancellation_slot(signal->slot(), net::use_awaitable));
             } else {
                 r = std::move(item->ready);

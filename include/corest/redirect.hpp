@@ -115,9 +115,8 @@ inline redirect_decision next_hop(boost::urls::url_view current, boost::urls::ur
     using kind = redirect_decision::kind;
     redirect_decision d;
     d.method = method;
-    std::string code = std::to_string(status);
-
     if (!detail::is_redirect_status(status)) return d;
+    const std::string code = std::to_string(status);
     std::string_view loc = location ? *location : std::string_view{};
     while (!loc.empty() && (loc.front() == ' ' || loc.front() == '\t')) loc.remove_prefix(1);
     while (!loc.empty() && (loc.back() == ' ' || loc.back() == '\t')) loc.remove_suffix(1);

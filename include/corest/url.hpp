@@ -8,6 +8,7 @@
 // (shared with urlencoded bodies) and come with this header.
 
 #include <corest/body/urlencoded.hpp>
+#include <corest/detail/url_cache.hpp>
 #include <corest/error.hpp>
 #include <corest/request.hpp>
 
@@ -240,6 +241,9 @@ inline std::string request_target(boost::urls::url_view u)
     return out;
 }
 
+/// scheme://host[:port] of a URL, for messages ("the call to http://h:8080 timed out").
+inline std::string display_origin(boost::urls::url_view u);
+
 /// The Host header: host as written in the URL (IPv6 in brackets), plus ":port"
 /// only when the URL gives a port that is not the scheme's default.
 inline std::string host_header(boost::urls::url_view u)
@@ -253,6 +257,11 @@ inline std::string host_header(boost::urls::url_view u)
         }
     }
     return out;
+}
+
+inline std::string display_origin(boost::urls::url_view u)
+{
+    return detail::to_lower(u.scheme()) + "://" + host_header(u);
 }
 
 /// Appends `name=value` after any existing query, encoded like `params`.
@@ -418,7 +427,9 @@ inline bool check_target(boost::urls::url& u, std::string_view name, std::string
 /// input: errors come back in `problem` (INVALID_INPUT / MISSING_INPUT naming the
 /// input; a quoted URL has its userinfo password masked). A `?` or `#` inside
 /// base_path/path starts the query/fragment, as in a written URL.
-inline composed_url compose_url(const corest::request& r)
+/// `cache`, when given, remembers each `url` input that composed without a problem,
+/// so a client's later calls to the same URL skip encoding and parsing it.
+inline composed_url compose_url(const corest::request& r, detail::parsed_url_cache* cache = nullptr)
 {
     composed_url out;
     auto fail = [&](corest::error code, std::string message) {
@@ -436,7 +447,10 @@ inline composed_url compose_url(const corest::request& r)
         if (r.base_path) out.ignored.emplace_back("base_path");
         if (r.path) out.ignored.emplace_back("path");
         std::string_view raw = *r.url;
-        if (r.encode_url) {
+        auto known = cache ? cache->find(raw, r.encode_url) : std::nullopt;
+        if (known) {
+            out.url = std::move(*known);
+        } else if (r.encode_url) {
             // Encoding cannot fix a host: a space or non-ASCII byte there is an error.
             auto a = detail::find_authority(raw);
             if (a.begin != std::string_view::npos) {
@@ -456,14 +470,17 @@ inline composed_url compose_url(const corest::request& r)
                                 ", which is not allowed in a URL (with \"encode_url\": true it is percent-encoded)");
             text = std::string(raw);
         }
-        auto parsed = boost::urls::parse_uri(text);
-        if (!parsed)
-            return fail(corest::error::invalid_input,
-                        "url: \"" + detail::url_for_message(raw) + "\" is not a valid absolute URL (scheme://host[:port]/path?query)");
-        out.url = *parsed;
-        if (!detail::check_target(out.url, "url", raw, out.problem)) {
-            out.url = boost::urls::url();
-            return out;
+        if (!known) {
+            auto parsed = boost::urls::parse_uri(text);
+            if (!parsed)
+                return fail(corest::error::invalid_input,
+                            "url: \"" + detail::url_for_message(raw) + "\" is not a valid absolute URL (scheme://host[:port]/path?query)");
+            out.url = *parsed;
+            if (!detail::check_target(out.url, "url", raw, out.problem)) {
+                out.url = boost::urls::url();
+                return out;
+            }
+            if (cache) cache->store(raw, r.encode_url, out.url);
         }
     } else {
         if (!r.hostname)

@@ -2,12 +2,14 @@
 #define COREST_DETAIL_CLIENT_STATE_HPP
 
 // What every call of one client shares: the connection pool, the SSL contexts,
-// the circuit breakers and the OAuth2 token cache. Each member is thread-safe.
+// the circuit breakers, the OAuth2 token cache and the parsed `url` inputs. Each
+// member is thread-safe.
 
 #include <corest/circuit_breaker.hpp>
 #include <corest/detail/pool_state.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/detail/token_cache.hpp>
+#include <corest/detail/url_cache.hpp>
 #include <corest/pool.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -22,6 +24,7 @@ struct client_state {
     tls_context_cache tls_contexts;
     circuit_breaker_registry<> breakers;
     token_cache<> tokens;
+    parsed_url_cache urls;
 };
 
 } // namespace corest::detail

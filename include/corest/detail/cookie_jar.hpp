@@ -305,6 +305,8 @@ public:
     /// set; a later cookie of the same name replaces the value, a deletion removes it.
     /// This is the result's `cookies` output, so as valid UTF-8 (bytes that are not are
     /// read as Latin-1, like header values); the jar itself sends the bytes received.
+    bool empty() const noexcept { return jar_.empty(); }
+
     corest::header_list all_set() const
     {
         corest::header_list out;

@@ -31,16 +31,25 @@ public:
     bool bounded() const noexcept { return at_.has_value(); }
     std::optional<clock::time_point> at() const noexcept { return at_; }
 
-    bool expired(clock::time_point now = clock::now()) const noexcept { return at_ && now >= *at_; }
+    // The overloads without `now` read the clock only when there is a deadline: an
+    // unbounded call (the default) pays nothing for asking.
+    bool expired(clock::time_point now) const noexcept { return at_ && now >= *at_; }
+    bool expired() const noexcept { return at_ && expired(clock::now()); }
 
-    clock::duration remaining(clock::time_point now = clock::now()) const noexcept
+    clock::duration remaining() const noexcept { return at_ ? remaining(clock::now()) : clock::duration::max(); }
+    clock::duration remaining(clock::time_point now) const noexcept
     {
         if (!at_) return clock::duration::max();
         return *at_ > now ? *at_ - now : clock::duration::zero();
     }
 
     /// The bound for one step whose own timeout is `step` (zero = none).
-    wait_limit limit(corest::seconds step, clock::time_point now = clock::now()) const noexcept
+    wait_limit limit(corest::seconds step) const noexcept
+    {
+        return limit(step, at_ ? clock::now() : clock::time_point{});
+    }
+
+    wait_limit limit(corest::seconds step, clock::time_point now) const noexcept
     {
         std::optional<clock::duration> own;
         if (step.count() > 0) own = std::chrono::duration_cast<clock::duration>(step);

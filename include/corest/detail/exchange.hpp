@@ -7,13 +7,14 @@
 // while it is read (after decoding), into memory or a file sink.
 // Templated on the stream so unit tests can drive it over beast::test::stream.
 
-#include <corest/detail/await.hpp>
 #include <corest/body.hpp>
+#include <corest/detail/await.hpp>
 #include <corest/detail/connect.hpp>
 #include <corest/detail/content_decoder.hpp>
 #include <corest/detail/deadline.hpp>
 #include <corest/detail/error_mapping.hpp>
 #include <corest/detail/file_sink.hpp>
+#include <corest/url.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -43,7 +44,10 @@ struct exchange_limits {
     corest::seconds write_timeout{0};
     corest::seconds read_timeout{0};
     call_deadline deadline;
-    std::string target;   // origin for messages
+    boost::urls::url_view url;   // of the hop; the caller keeps it alive
+
+    /// The origin, for messages: built only when one is written.
+    std::string target() const { return display_origin(url); }
 };
 
 /// Writes the request head and its body (streamed from an encoded_body).
@@ -60,11 +64,11 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
                                                  single ? net::buffer(single->data(), single->size())
                                                         : net::const_buffer()};
         auto [ec, n] = co_await net::async_write(stream, buffers, as_result_on<Stream>());
-        if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target);
+        if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
         co_return mapped_error{};
     }
     auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
-    if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target);
+    if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
     body_reader reader(body);
     auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
     for (;;) {
@@ -73,7 +77,7 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
         if (read_ec) co_return mapped_error{corest::error::io_error, "could not read a multipart file part: " + read_ec.message()};
         if (got == 0) break;
         auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), as_result_on<Stream>());
-        if (wec) co_return map_limited_error(wec, phase::write, limit, lim.target);
+        if (wec) co_return map_limited_error(wec, phase::write, limit, lim.target());
     }
     co_return mapped_error{};
 }
@@ -158,12 +162,12 @@ boost::asio::awaitable<mapped_error> read_response_head(Stream& stream, boost::b
             }
             if (parser->got_some() || buffer.size() > 0) received_any = true;
             if (ec == http::error::need_buffer && parser->is_header_done()) break;   // body bytes wait
-            if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target);
+            if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target());
         }
         const unsigned status = parser->get().result_int();
         if (status < 100)   // three digits ("000"-"099") but no status class: not a response
             co_return mapped_error{corest::error::protocol_error, "malformed response: status code " +
-                                       std::to_string(status) + " is not 100-999 (read " + lim.target + ")"};
+                                       std::to_string(status) + " is not 100-999 (read " + lim.target() + ")"};
         if (status >= 100 && status < 200 && status != 101) continue;   // 100 Continue, 103 Early Hints
         co_return mapped_error{};
     }
@@ -278,7 +282,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         }
         if (ec == http::error::need_buffer) ec = {};   // the chunk is full: go round again
         if (ec) {
-            out.error = map_limited_error(ec, phase::read, limit, lim.target);
+            out.error = map_limited_error(ec, phase::read, limit, lim.target());
             co_return out;
         }
     }

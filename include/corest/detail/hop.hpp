@@ -62,9 +62,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     const auto started = clock::now();
     const auto origin = origin_of(in.url);
     const bool use_tls = origin.scheme == "https";
-    connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host),
-                          origin.scheme + "://" + host_header(in.url)};
-    if (in.limits.target.empty()) in.limits.target = target.display;
+    in.limits.url = in.url;
     const std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port) +
                             (use_tls ? "|" + in.tls.pool_key() : std::string());
 
@@ -84,7 +82,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     for (int round = 0;; ++round) {
         // The re-send after a stale pooled connection goes on a new connection: another
         // idle one may be just as stale (a server restart closes them all at once).
-        std::unique_ptr<connection> conn = round == 0 ? st.pool.take_idle(key) : nullptr;
+        std::unique_ptr<connection> conn = round == 0 ? st.pool.take_idle(key, started) : nullptr;
         if (!conn) {
             auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
             conn = std::move(grant.handed);
@@ -94,12 +92,15 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
                 co_return;
             }
             if (wait == slot_wait::timed_out) {
-                out.error = timeout_error(phase::total, target.display + " (waiting for a free connection slot)");
+                out.error = timeout_error(phase::total, in.limits.target() + " (waiting for a free connection slot)");
                 co_return;
             }
         }
         const bool reused = conn != nullptr;
         if (!conn) {
+            // Built only to connect: a call on a pooled connection needs none of it.
+            const connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host),
+                                        in.limits.target()};
             auto opened = co_await open_connection(target, ssl_ctx, in.tls, in.connect_timeout, in.limits.deadline, key);
             out.timings.dns = opened.dns_seconds;
             out.timings.connect = opened.connect_seconds;
@@ -124,7 +125,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         if (sent.code == corest::error::ok) {
             // Inline rather than a helper coroutine: one frame allocation fewer per hop.
             auto cs = co_await boost::asio::this_coro::cancellation_state;
-            if (cs.cancelled() != boost::asio::cancellation_type::none) head_error = cancelled_error(target.display);
+            if (cs.cancelled() != boost::asio::cancellation_type::none) head_error = cancelled_error(in.limits.target());
         }
         if (head_error.code == corest::error::ok) {
             head_error = co_await on_stream(*conn, [&](auto& s) {
@@ -135,7 +136,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             st.pool.discard(std::move(conn));
             const bool stale = reused && !received_any && head_error.code == corest::error::connection_closed;
             if (stale && round == 0) {
-                out.log.push_back("the pooled connection to " + target.display +
+                out.log.push_back("the pooled connection to " + in.limits.target() +
                                   " was closed by the server; re-sending on a new connection");
                 continue;
             }
@@ -159,7 +160,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         auto cs_after_head = co_await boost::asio::this_coro::cancellation_state;
         if (cs_after_head.cancelled() != boost::asio::cancellation_type::none) {
             st.pool.discard(std::move(conn));
-            out.error = cancelled_error(target.display);
+            out.error = cancelled_error(in.limits.target());
             co_return;
         }
         body_target where = decide(out.status, out.headers);

@@ -75,7 +75,6 @@ inline boost::asio::awaitable<fetched_token> fetch_token(client_state& st, oauth
     in.limits.read_timeout = call.read_timeout;
     in.limits.write_timeout = call.write_timeout;
     in.limits.deadline = deadline;
-    in.limits.target = origin_of(url).scheme + "://" + host_header(url);
     const std::string where = redact_url(url);
 
     const body_decider decide = [](unsigned, const header_list&) {

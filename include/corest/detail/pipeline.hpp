@@ -7,10 +7,10 @@
 //   origin-bound credentials) -> hop (pool, connect, exchange) -> result.
 // Every wait is bounded by the call's deadline; errors are values.
 
-#include <corest/detail/await.hpp>
 #include <corest/auth.hpp>
 #include <corest/body.hpp>
 #include <corest/circuit_breaker.hpp>
+#include <corest/detail/await.hpp>
 #include <corest/detail/body_classify.hpp>
 #include <corest/detail/cookie_jar.hpp>
 #include <corest/detail/hop.hpp>
@@ -41,8 +41,7 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
 
 /// Everything one execution carries between its attempts and hops.
 struct execution {
-    // The caller's request (or execute_owned's copy), alive for the whole call: a
-    // reference, not a copy of a ~1 KB object per call in flight.
+    // execute()'s request (its own copy, or the caller's), alive for the whole call.
     explicit execution(const request& r) : req(r) {}
     execution(const execution&) = delete;
     execution& operator=(const execution&) = delete;
@@ -53,6 +52,7 @@ struct execution {
     encoded_body body;
     credentials creds;
     call_deadline deadline;
+    clock::time_point started;   // of the first attempt: the retry deadline counts from it
     cookie_jar jar;
     std::vector<std::string> secrets;
     std::string api_key_query_name;    // masked in every URL we print
@@ -148,8 +148,10 @@ inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin
     std::string cookies;
     if (same_origin)
         for (const auto& [k, v] : req.cookies) cookies += (cookies.empty() ? "" : "; ") + k + "=" + v;
-    auto jar_cookies = x.jar.cookie_header_for(current, std::chrono::system_clock::now());
-    if (!jar_cookies.empty()) cookies += (cookies.empty() ? "" : "; ") + jar_cookies;
+    if (!x.jar.empty()) {
+        auto jar_cookies = x.jar.cookie_header_for(current, std::chrono::system_clock::now());
+        if (!jar_cookies.empty()) cookies += (cookies.empty() ? "" : "; ") + jar_cookies;
+    }
     head.cookie_header = std::move(cookies);
     if (same_origin) {
         if (x.creds.authorization) head.authorization = x.creds.authorization->reveal();
@@ -319,12 +321,13 @@ inline result input_error_result(const input_check& c)
 inline bool prepare_execution(client_state& st, execution& x)
 {
     const request& rq = x.req;
-    x.deadline = call_deadline(rq.total_timeout);
+    x.started = clock::now();
+    x.deadline = call_deadline(rq.total_timeout, x.started);
     if (auto c = validate(rq); !c.ok()) {
         x.r = input_error_result(c);
         return false;
     }
-    auto composed = compose_url(rq);
+    auto composed = compose_url(rq, &st.urls);
     if (!composed.problem.ok()) {
         x.r = input_error_result(composed.problem);
         return false;
@@ -374,8 +377,7 @@ struct after_attempt {
     clock::duration delay{};
 };
 
-inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, unsigned retries,
-                                        clock::time_point first_started)
+inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, unsigned retries)
 {
     using kind = after_attempt::kind;
     result& r = x.r;
@@ -389,9 +391,13 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
     if (a.error.code == corest::error::ok) status = a.last.status;
     std::optional<std::string_view> retry_after;
     if (status && a.last.retry_after) retry_after = *a.last.retry_after;
+    // The clocks matter only when a retry is possible: an answer that ends the call
+    // does not read them.
+    const bool may_retry = !status || status_in(*status, x.req.retry_status_code);
+    const auto elapsed = may_retry ? clock::now() - x.started : clock::duration{};
+    const auto wall_now = may_retry ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
     auto decision = decide_retry(x.req, retries, status, a.error.code, retry_after,
-                                 std::chrono::duration<double>(clock::now() - first_started),
-                                 std::chrono::system_clock::now());
+                                 std::chrono::duration<double>(elapsed), wall_now);
     if (!decision.retry) {
         if (!decision.reason.empty()) r.log.push_back(decision.reason);
         return {kind::stop, {}};
@@ -420,7 +426,11 @@ inline void complete_execution(client_state& st, execution& x, attempt_outcome& 
     for (auto& line : r.log) scrub(line, x.secrets);
 }
 
-inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, const request& in);
+/// How a call holds its request: `request` (a copy or a moved request, in the call's
+/// frame), or `std::reference_wrapper<const request>` (the caller's, which must outlive
+/// the call: a kilobyte less per call in flight).
+template <class Held>
+boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held);
 
 /// The call on a strand of its own, its result into `out`. A plain function, not inline
 /// in execute(): co_spawn's temporaries and a returned result would take half a kilobyte
@@ -433,13 +443,15 @@ inline boost::asio::awaitable<void> execute_on_own_strand(const boost::asio::any
     return net::co_spawn(
         net::make_strand(caller),
         [](std::shared_ptr<client_state> st, const request& in, result& out) -> net::awaitable<void> {
-            out = co_await execute(std::move(st), in);
+            out = co_await execute(std::move(st), std::cref(in));
         }(std::move(st), in, out),
         net::use_awaitable);
 }
 
-inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, const request& in)
+template <class Held>
+boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held)
 {
+    const request& in = held;
     namespace net = boost::asio;
     using kind = after_attempt::kind;
     co_await net::this_coro::throw_if_cancelled(false);
@@ -455,13 +467,12 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     if (!prepare_execution(*st, x)) co_return std::move(x.r);
 
     attempt_outcome a;
-    const auto first_started = clock::now();
     for (unsigned retries = 0;; ++retries) {
         x.r.attempts = retries + 1;
         a = attempt_outcome{};
         if (x.creds.oauth2 && !x.oauth_token) a.error = co_await obtain_token(*st, x);
         if (a.error.code == corest::error::ok) co_await run_attempt(*st, x, a);
-        const after_attempt next = plan_after_attempt(x, a, retries, first_started);
+        const after_attempt next = plan_after_attempt(x, a, retries);
         if (next.what == kind::stop) break;
         if (!co_await back_off(next.delay)) {
             a.error = {corest::error::cancelled, "the call was cancelled during a back-off wait"};
@@ -474,12 +485,6 @@ inline boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, 
     }
     complete_execution(*st, x, a);
     co_return std::move(x.r);
-}
-
-/// execute() for a request the call owns: this frame keeps it while the call runs.
-inline boost::asio::awaitable<result> execute_owned(std::shared_ptr<client_state> st, request in)
-{
-    co_return co_await execute(std::move(st), in);
 }
 
 } // namespace corest::detail

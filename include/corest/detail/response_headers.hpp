@@ -40,9 +40,8 @@ inline corest::header_list normalize_headers(const boost::beast::http::fields& f
     for (const auto& field : f) {
         auto n = field.name_string();
         auto v = field.value();
-        std::string name;
-        name.reserve(n.size());
-        for (char c : n) name += ascii_lower(c);
+        std::string name(n.data(), n.size());
+        for (char& c : name) c = ascii_lower(c);
         std::string value = output_text(std::string_view(v.data(), v.size()));
 
         if (std::string* joined = find(name)) {
