@@ -8,6 +8,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -17,16 +18,21 @@ namespace corest::detail {
 
 inline constexpr auto as_result = boost::asio::as_tuple(boost::asio::deferred);
 
-/// Beast 1.81's ssl_stream (and its range connect) name their return type through
-/// async_result<Token>::return_type, which `deferred` lacks: those keep use_awaitable.
+/// Beast 1.81's range connect (and its ssl_stream, which corest does not use) name their
+/// return type through async_result<Token>::return_type, which `deferred` lacks: those
+/// keep use_awaitable.
 inline constexpr auto as_result_framed = boost::asio::as_tuple(boost::asio::use_awaitable);
 
-/// The token for an operation on `Stream`: a plain TCP stream or a TLS stream.
+/// The token for an operation on `Stream`: corest's TCP and TLS streams take `deferred`;
+/// any other (the fuzzers' beast::test::stream) keeps use_awaitable.
 template <class Stream>
 constexpr auto as_result_on()
 {
-    if constexpr (std::is_same_v<Stream, boost::beast::tcp_stream>) return as_result;
-    else return as_result_framed;
+    if constexpr (std::is_same_v<Stream, boost::beast::tcp_stream> ||
+                  std::is_same_v<Stream, boost::asio::ssl::stream<boost::beast::tcp_stream>>)
+        return as_result;
+    else
+        return as_result_framed;
 }
 
 } // namespace corest::detail

@@ -167,7 +167,7 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
         if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
         apply_limit(conn->tcp(), remaining);
         auto [hec] = co_await conn->tls->async_handshake(net::ssl::stream_base::client,
-                                                         as_result_framed);
+                                                         as_result);
         out.tls_seconds = seconds_since(t0);
         if (hec) {
             long verify = SSL_get_verify_result(conn->tls->native_handle());

@@ -5,9 +5,10 @@
 // past the last response. Owned by one call at a time (a pool lease).
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <optional>
@@ -16,7 +17,12 @@
 namespace corest::detail {
 
 using plain_stream = boost::beast::tcp_stream;
-using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+// Asio's TLS stream, not Beast's ssl_stream wrapper: Beast 1.81 declares the wrapper's
+// operations through async_result<Token>::return_type, so they cannot be awaited with
+// `deferred` and each read and write would allocate a coroutine frame. What the wrapper
+// adds, one TLS record for a multi-buffer write, Asio 1.26's stream does itself (up to
+// 8 KiB: the request head and a small body).
+using tls_stream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
 
 struct connection {
     std::optional<plain_stream> plain;   // exactly one of plain / tls is set
