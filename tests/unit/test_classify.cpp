@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 using namespace std::string_view_literals;
 using corest::body_kind;
@@ -260,6 +261,54 @@ BOOST_AUTO_TEST_CASE(reclassifying_resets_previous_outputs)
     BOOST_TEST(kind_name(r.kind) == "none");
     BOOST_TEST(r.json_body.is_null());
     BOOST_TEST(!r.encoding.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(text_scan_piece_by_piece_agrees_with_a_whole_scan)
+{
+    // Bodies split at every pair of points, as reads would deliver them: the verdict
+    // must be the one of scanning the whole body at once.
+    const std::vector<std::string> bodies = {
+        "plain ascii",
+        "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 end",   // 2-, 3- and 4-byte sequences
+        "\xF0\x9F\x98\x80",                                  // nothing but one sequence
+        "ab\xE2\x82",                                        // truncated at the end
+        "\xC3(",                                             // a lead byte without its continuation
+        "\x80 stray continuation",
+        "\xED\xA0\x80 surrogate",
+        std::string("nul \0 inside", 12),
+        std::string("\xC3\xA9\0", 3),
+        "\xF8\x88\x80\x80\x80 five bytes",
+    };
+    for (const auto& body : bodies) {
+        const bool whole_utf8 = corest::detail::is_valid_utf8(body);
+        const bool whole_nul = body.find('\0') != std::string::npos;
+        for (std::size_t i = 0; i <= body.size(); ++i)
+            for (std::size_t j = i; j <= body.size(); ++j) {
+                corest::detail::body_text_scan scan;
+                scan.advance(std::string_view(body).substr(0, i));
+                scan.advance(std::string_view(body).substr(0, j));
+                scan.finish(body);
+                BOOST_TEST(scan.valid_utf8() == whole_utf8, "body #" << &body - bodies.data() << " split " << i << "," << j);
+                if (whole_utf8) BOOST_TEST(scan.has_nul() == whole_nul);
+            }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(classify_body_takes_the_scan_of_the_arrived_body)
+{
+    corest::result r;
+    r.body = std::string("text\0with a nul", 15);
+    corest::detail::body_text_scan scan;
+    scan.finish(r.body);
+    corest::detail::classify_body(r, false, &scan);
+    BOOST_TEST((r.kind == corest::body_kind::bytes));
+    r.body = "caf\xC3\xA9";
+    scan = {};
+    scan.advance(std::string_view(r.body).substr(0, 4));
+    scan.finish(r.body);
+    corest::detail::classify_body(r, false, &scan);
+    BOOST_TEST((r.kind == corest::body_kind::text));
+    BOOST_TEST(r.encoding.value_or("") == "utf-8");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -221,6 +221,52 @@ inline std::optional<boost::json::value> parse_json_body(std::string_view body)
     return v;
 }
 
+/// What classify_body needs to know of a body's bytes (UTF-8 validity, NUL bytes), found
+/// while the body arrives: each piece is checked right after it was appended, while it
+/// is still in cache, instead of scanning a complete megabyte again from memory.
+class body_text_scan {
+public:
+    /// Checks what `body` gained since the last call, up to the last whole UTF-8
+    /// sequence (a sequence split between two reads waits for its end).
+    void advance(std::string_view body) noexcept
+    {
+        std::size_t cut = body.size();
+        // A lead byte among the last three bytes whose sequence runs past the end.
+        for (std::size_t back = 1; back <= 3 && back <= cut - checked_; ++back) {
+            const auto c = static_cast<unsigned char>(body[body.size() - back]);
+            if (c < 0x80) break;      // ASCII: no sequence is open
+            if (c < 0xC0) continue;   // a continuation byte: its lead is further back
+            const std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (len > back) cut = body.size() - back;
+            break;
+        }
+        check(body.substr(checked_, cut - checked_));
+        checked_ = cut;
+    }
+
+    /// Checks the rest: `body` is complete.
+    void finish(std::string_view body) noexcept
+    {
+        check(body.substr(checked_));
+        checked_ = body.size();
+    }
+
+    bool valid_utf8() const noexcept { return valid_utf8_; }
+    bool has_nul() const noexcept { return has_nul_; }
+
+private:
+    void check(std::string_view piece) noexcept
+    {
+        if (!valid_utf8_ || piece.empty()) return;   // invalid: NUL bytes no longer matter
+        if (!is_valid_utf8(piece)) valid_utf8_ = false;
+        else if (!has_nul_ && piece.find('\0') != std::string_view::npos) has_nul_ = true;
+    }
+
+    std::size_t checked_ = 0;
+    bool valid_utf8_ = true;
+    bool has_nul_ = false;
+};
+
 /// Fills r.encoding, r.kind and (for JSON) r.json_body from r.body and the
 /// `content-type` entry of r.headers (lower-case names):
 /// - encoding: the declared charset, else "utf-8" when the non-empty body is valid UTF-8;
@@ -232,7 +278,8 @@ inline std::optional<boost::json::value> parse_json_body(std::string_view body)
 /// - else kind bytes (r.body unchanged).
 /// still_encoded: the body is in a content coding we did not decode (SPEC:
 /// "kept as it came (bytes)"), so a non-empty body is bytes whatever it looks like.
-inline void classify_body(corest::result& r, bool still_encoded = false)
+/// scanned: the body's bytes as they arrived (finished), so they are not scanned again.
+inline void classify_body(corest::result& r, bool still_encoded = false, const body_text_scan* scanned = nullptr)
 {
     r.kind = body_kind::none;
     r.json_body = nullptr;
@@ -248,7 +295,7 @@ inline void classify_body(corest::result& r, bool still_encoded = false)
         return;
     }
 
-    bool utf8 = is_valid_utf8(r.body);
+    const bool utf8 = scanned ? scanned->valid_utf8() : is_valid_utf8(r.body);
     if (!charset && utf8) r.encoding = "utf-8";
 
     if (auto v = parse_json_body(r.body)) {
@@ -261,7 +308,8 @@ inline void classify_body(corest::result& r, bool still_encoded = false)
     if (!charset) {
         // Undeclared: valid UTF-8 is text, unless a NUL says it is binary data
         // that merely happens to be valid (a run of zero bytes, say).
-        if (utf8 && r.body.find('\0') == std::string::npos) r.kind = body_kind::text;
+        const bool has_nul = scanned ? scanned->has_nul() : r.body.find('\0') != std::string::npos;
+        if (utf8 && !has_nul) r.kind = body_kind::text;
         return;
     }
     switch (classify_charset(*charset)) {

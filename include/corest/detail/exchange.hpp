@@ -9,6 +9,7 @@
 
 #include <corest/body.hpp>
 #include <corest/detail/await.hpp>
+#include <corest/detail/body_classify.hpp>
 #include <corest/detail/connect.hpp>
 #include <corest/detail/content_decoder.hpp>
 #include <corest/detail/deadline.hpp>
@@ -187,6 +188,8 @@ struct body_target {
 struct body_outcome {
     mapped_error error;
     std::uint64_t size = 0;   // decoded bytes delivered
+    std::optional<body_text_scan> text_scan;   // a memory body read to its end without error
+    bool complete = false;                     // the body was read to its end
 };
 
 template <class Stream>
@@ -211,6 +214,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         return "the response body is larger than max_response_bytes (" + std::to_string(target.max_bytes) + ")";
     };
     std::error_code file_ec;
+    body_text_scan scan;   // of a memory body, piece by piece while it is in cache
     // Delivers decoded bytes to the target, enforcing the cap.
     auto deliver = [&](const char* data, std::size_t n) -> bool {
         if (n > target.max_bytes - out.size) {
@@ -218,8 +222,10 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
             return false;
         }
         out.size += n;
-        if (target.where == body_target::kind::memory) target.memory->append(data, n);
-        else if (target.where == body_target::kind::file) {
+        if (target.where == body_target::kind::memory) {
+            target.memory->append(data, n);
+            scan.advance(*target.memory);
+        } else if (target.where == body_target::kind::file) {
             target.file->write(data, n, file_ec);
             if (file_ec) {
                 out.error = {corest::error::io_error, "could not write dst: " + file_ec.message()};
@@ -242,6 +248,53 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         target.memory->reserve(static_cast<std::size_t>(
             std::min({*parser.content_length(), target.max_bytes, reserve_cap})));
     }
+    // A body of declared length kept in memory as it comes: read straight from the socket
+    // into the body string, in reads as large as what is left, past the parser (which
+    // would copy every byte into the chunk and from there into the string). Only the
+    // string's growth is written twice (zeroed, then read into).
+    if (target.where == body_target::kind::memory && !decoder && !parser.is_done() &&
+        parser.content_length_remaining()) {
+        std::string& body = *target.memory;
+        std::uint64_t left = *parser.content_length_remaining();
+        if (left > target.max_bytes) {
+            out.error = {corest::error::response_too_large, too_large()};
+            co_return out;
+        }
+        const auto buffered = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), left));
+        body.append(static_cast<const char*>(buffer.data().data()), buffered);
+        buffer.consume(buffered);
+        left -= buffered;
+        std::size_t filled = body.size();
+        while (left > 0) {
+            if (filled == body.size()) {   // grow by what is left, at most doubling
+                const auto grow = std::min<std::uint64_t>(left, std::max<std::size_t>(body_chunk_size, filled));
+                body.resize(filled + static_cast<std::size_t>(grow));
+            }
+            const auto room = std::min<std::uint64_t>(left, body.size() - filled);
+            auto limit = lim.deadline.limit(lim.read_timeout);
+            apply_limit(tcp, limit);
+            auto [read_ec, n] = co_await stream.async_read_some(
+                net::buffer(body.data() + filled, static_cast<std::size_t>(room)), as_result_on<Stream>());
+            filled += n;
+            left -= n;
+            if (read_ec) {
+                body.resize(filled);
+                out.size = filled;
+                const boost::system::error_code ec =
+                    read_ec == net::error::eof ? boost::system::error_code(http::error::partial_message) : read_ec;
+                out.error = map_limited_error(ec, phase::read, limit, lim.target());
+                co_return out;
+            }
+            scan.advance(std::string_view(body.data(), filled));
+        }
+        body.resize(filled);
+        out.size = filled;
+        scan.finish(body);
+        out.text_scan = scan;
+        out.complete = true;
+        co_return out;
+    }
+
     char* chunk = nullptr;
     auto arm_chunk = [&] {
         chunk = body_scratch();
@@ -298,6 +351,11 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
                                    : std::string("the response body is truncated or corrupt (") +
                                          std::string(parser.get()[http::field::content_encoding]) + ")"};
     }
+    if (out.error.code == corest::error::ok && target.where == body_target::kind::memory) {
+        scan.finish(*target.memory);
+        out.text_scan = scan;
+    }
+    out.complete = out.error.code == corest::error::ok && parser.is_done();
     co_return out;
 }
 

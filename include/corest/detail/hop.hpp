@@ -39,6 +39,7 @@ struct hop_output {
     std::optional<std::string> location;
     std::optional<std::string> retry_after;
     std::string body;                      // with body_target::kind::memory
+    std::optional<body_text_scan> text_scan;   // of `body`, when it was read to its end
     std::uint64_t body_size = 0;
     std::optional<file_sink> file;          // with body_target::kind::file, not yet committed
     corest::timings timings;
@@ -181,6 +182,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             return read_response_body(s, conn->tcp(), conn->buffer, *parser, where, in.limits);
         });
         out.body_size = got.size;
+        out.text_scan = got.text_scan;
         out.timings.total = seconds_since(started);
         if (got.error.code != corest::error::ok) {
             st.pool.discard(std::move(conn));
@@ -189,7 +191,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             out.error = std::move(got.error);
             co_return;
         }
-        if (parser->keep_alive() && parser->is_done()) st.pool.give_back(std::move(conn));
+        if (parser->keep_alive() && got.complete) st.pool.give_back(std::move(conn));
         else st.pool.discard(std::move(conn));
         co_return;
     }

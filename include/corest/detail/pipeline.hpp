@@ -282,7 +282,7 @@ inline void finish_result(execution& x, attempt_outcome& a)
         if (a.last.file) a.last.file->abort();
         if (a.last.status && a.error.code != corest::error::protocol_error) {
             r.body = std::move(a.last.body);
-            classify_body(r);
+            classify_body(r, false, a.last.text_scan ? &*a.last.text_scan : nullptr);
         }
         return;
     }
@@ -298,7 +298,7 @@ inline void finish_result(execution& x, attempt_outcome& a)
         r.size = a.last.body_size;
     } else {
         r.body = std::move(a.last.body);
-        classify_body(r);
+        classify_body(r, false, a.last.text_scan ? &*a.last.text_scan : nullptr);
     }
     if (!status_in(a.last.status, x.req.expected_status_code)) {
         r.error = error_for_status(a.last.status);
