@@ -18,9 +18,9 @@ namespace corest::detail {
 
 inline constexpr auto as_result = boost::asio::as_tuple(boost::asio::deferred);
 
-/// Beast 1.81's range connect (and its ssl_stream, which corest does not use) name their
-/// return type through async_result<Token>::return_type, which `deferred` lacks: those
-/// keep use_awaitable.
+/// Beast 1.81's ssl_stream, range connect and test stream name their return type through
+/// async_result<Token>::return_type, which `deferred` lacks: operations on those (corest
+/// uses none of them; the fuzzers' test stream is one) keep use_awaitable.
 inline constexpr auto as_result_framed = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 /// The token for an operation on `Stream`: corest's TCP and TLS streams take `deferred`;

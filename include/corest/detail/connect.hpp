@@ -49,15 +49,6 @@ inline void apply_limit(boost::beast::tcp_stream& s, const wait_limit& l)
     else s.expires_never();
 }
 
-/// Whether the awaiting caller asked for cancellation. A per-operation cancellation
-/// reaches only the operation in flight when it is emitted: one emitted between two
-/// operations, or during one that ignores it (name resolution), is seen here instead.
-inline boost::asio::awaitable<bool> cancel_requested()
-{
-    auto state = co_await boost::asio::this_coro::cancellation_state;
-    co_return state.cancelled() != boost::asio::cancellation_type::none;
-}
-
 inline mapped_error cancelled_error(std::string_view target)
 {
     return {corest::error::cancelled, "the call to " + std::string(target) + " was cancelled"};
@@ -128,8 +119,11 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
         }
         endpoints = std::move(results);
     }
-    const bool cancelled_after_resolve = co_await cancel_requested();
-    if (cancelled_after_resolve) {
+    // A per-operation cancellation reaches only the operation in flight when it is
+    // emitted: one emitted between two operations, or during name resolution (which
+    // ignores it), is seen here, in the coroutine's cancellation state.
+    const auto after_resolve = co_await net::this_coro::cancellation_state;
+    if (after_resolve.cancelled() != net::cancellation_type::none) {
         out.error = cancelled_error(target.display);
         co_return out;
     }
@@ -144,15 +138,25 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
     auto remaining = limit;
     if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
     apply_limit(conn->tcp(), remaining);
-    auto [cec, ep] = co_await conn->tcp().async_connect(endpoints, as_result_framed);
+    // Each address in turn, as a range connect does; Beast's cannot be awaited with
+    // `deferred` and would add a coroutine frame and a larger operation per call.
+    boost::system::error_code cec = net::error::not_found;   // no address at all
+    for (auto it = endpoints.begin(); it != endpoints.end(); ++it) {
+        boost::system::error_code ignored;
+        if (conn->tcp().socket().is_open()) conn->tcp().socket().close(ignored);   // after a failed address
+        auto [ec] = co_await conn->tcp().async_connect(it->endpoint(), as_result);
+        cec = ec;
+        // A timeout spent the budget of every address; a cancellation ends the call.
+        if (!ec || ec == boost::beast::error::timeout || ec == net::error::operation_aborted) break;
+    }
     out.connect_seconds = seconds_since(t0);
     if (cec) {
         out.error = map_limited_error(cec, phase::connect, remaining, target.display);
         co_return out;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
-    const bool cancelled_after_connect = co_await cancel_requested();
-    if (cancelled_after_connect) {
+    const auto after_connect = co_await net::this_coro::cancellation_state;
+    if (after_connect.cancelled() != net::cancellation_type::none) {
         conn->close();
         out.error = cancelled_error(target.display);
         co_return out;
