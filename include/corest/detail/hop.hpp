@@ -41,7 +41,7 @@ struct hop_output {
     std::string body;                      // with body_target::kind::memory
     std::optional<body_text_scan> text_scan;   // of `body`, when it was read to its end
     std::uint64_t body_size = 0;
-    std::optional<file_sink> file;          // with body_target::kind::file, not yet committed
+    std::unique_ptr<file_sink> file;        // with body_target::kind::file, not yet committed (heap: rare)
     corest::timings timings;
     std::vector<std::string> log;
 };
@@ -173,8 +173,8 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
                 out.error = {corest::error::io_error, "cannot write dst \"" + *where.dst_path + "\": " + fec.message()};
                 co_return;
             }
-            out.file.emplace(std::move(sink));
-            where.file = &*out.file;
+            out.file = std::make_unique<file_sink>(std::move(sink));
+            where.file = out.file.get();
         } else if (where.where == body_target::kind::memory) {
             where.memory = &out.body;
         }

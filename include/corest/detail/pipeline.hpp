@@ -87,7 +87,9 @@ inline boost::asio::awaitable<mapped_error> obtain_token(client_state& st, execu
 struct attempt_outcome {
     mapped_error error;      // transport or policy error; ok when a final response arrived
     hop_output last;         // the final hop (its status, headers, body)
-    std::optional<boost::urls::url> url;   // the URL that gave the final response, when not first_url
+    // The URL that gave the final response, when not first_url. On the heap: most calls
+    // are never redirected, and every call in flight would carry 200 bytes for it.
+    std::unique_ptr<boost::urls::url> url;
     std::vector<history_entry> history;
 };
 
@@ -96,7 +98,7 @@ struct attempt_outcome {
 struct hop_cursor {
     // The URL of the hop: first_url, then the latest Location followed. A pointer, not a
     // url_view: a Boost.URL view of a url that is later reassigned keeps stale offsets.
-    boost::urls::url redirected;
+    std::unique_ptr<boost::urls::url> redirected;   // on the heap, like attempt_outcome::url
     const boost::urls::url* at = nullptr;
     corest::method method = corest::method::get;
     bool send_body = true;
@@ -191,14 +193,14 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
         out.history.push_back({hop.status, x.show(current)});
         x.r.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
                           (d.cross_origin ? " (another origin: credentials not sent)" : ""));
-        c.redirected = std::move(d.target);   // `current` may be it: not used below
-        c.at = &c.redirected;
+        c.redirected = std::make_unique<boost::urls::url>(std::move(d.target));   // `current` may die: not used below
+        c.at = c.redirected.get();
         c.method = d.method;
         c.send_body = c.send_body && d.keep_body;
         ++c.hops;
         return true;
     }
-    if (c.hops > 0) out.url = current;
+    if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(current);
     if (d.what == kind::refused) out.error = {corest::error::redirect_refused, d.message};
     else if (d.what == kind::too_many)
         out.error = {corest::error::too_many_redirects,
@@ -233,7 +235,7 @@ inline boost::asio::awaitable<void> run_attempt(client_state& st, execution& x, 
         hop.log.clear();
         if (hop.error.code != corest::error::ok) {
             out.error = std::move(hop.error);
-            if (c.hops > 0) out.url = c.current();
+            if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(c.current());
             co_return;
         }
 
