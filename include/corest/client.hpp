@@ -13,8 +13,9 @@
 // returns, so the awaitable may be stored and the request changed or dropped.
 // execute(std::cref(req)) borrows it instead, a kilobyte less per call in flight: the
 // request must then outlive the call, unchanged (as a local does across
-// `co_await client.execute(std::cref(req))`). The client must outlive the calls it started (calls hold its shared state, so a destroyed client does not crash
-// them, but its idle connections are closed).
+// `co_await client.execute(std::cref(req))`). The client must outlive the calls it
+// started (calls hold its shared state, so a destroyed client does not crash them, but
+// its idle connections are closed).
 // Cancellation: the asio cancellation slot of the awaiting coroutine (e.g. an
 // `||` race in the caller) ends the call with CANCELLED and closes its connection.
 // Errors: never thrown for an expected failure; every failure is a result.

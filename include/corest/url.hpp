@@ -241,9 +241,6 @@ inline std::string request_target(boost::urls::url_view u)
     return out;
 }
 
-/// scheme://host[:port] of a URL, for messages ("the call to http://h:8080 timed out").
-inline std::string display_origin(boost::urls::url_view u);
-
 /// The Host header: host as written in the URL (IPv6 in brackets), plus ":port"
 /// only when the URL gives a port that is not the scheme's default.
 inline std::string host_header(boost::urls::url_view u)
@@ -259,6 +256,7 @@ inline std::string host_header(boost::urls::url_view u)
     return out;
 }
 
+/// scheme://host[:port] of a URL, for messages ("the call to http://h:8080 timed out").
 inline std::string display_origin(boost::urls::url_view u)
 {
     return detail::to_lower(u.scheme()) + "://" + host_header(u);
