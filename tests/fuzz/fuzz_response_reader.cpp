@@ -77,7 +77,8 @@ net::awaitable<void> exchange(beast::test::stream& stream, beast::tcp_stream& tc
     beast::flat_buffer buffer;
     std::optional<d::response_parser> parser;
     d::exchange_limits limits;   // no timeouts, no deadline
-    limits.url = boost::urls::url_view("http://fuzz.example");
+    static const boost::urls::url_view fuzz_url("http://fuzz.example");
+    limits.url = &fuzz_url;
     bool received_any = false;
     out.head_error = co_await d::read_response_head(stream, tcp, buffer, parser, head_method, limits, received_any);
     if (out.head_error.code != corest::error::ok) co_return;

@@ -130,7 +130,7 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
 
     auto conn = std::make_unique<connection>();
     conn->pool_key = pool_key;
-    if (target.use_tls) conn->tls.emplace(ex, *ssl_ctx);
+    if (target.use_tls) conn->tls = std::make_unique<tls_stream>(ex, *ssl_ctx);
     else conn->plain.emplace(ex);
 
     // TCP connect, within what is left of connect_timeout.

@@ -11,6 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,8 +26,10 @@ using plain_stream = boost::beast::tcp_stream;
 using tls_stream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
 
 struct connection {
-    std::optional<plain_stream> plain;   // exactly one of plain / tls is set
-    std::optional<tls_stream> tls;
+    // Exactly one is set. The TLS stream (370 bytes) on the heap: a plain connection,
+    // pooled or waiting for its response, does not carry room for one.
+    std::optional<plain_stream> plain;
+    std::unique_ptr<tls_stream> tls;
     boost::beast::flat_buffer buffer;
     std::string pool_key;
     std::chrono::steady_clock::time_point idle_since{};

@@ -45,10 +45,12 @@ struct exchange_limits {
     corest::seconds write_timeout{0};
     corest::seconds read_timeout{0};
     call_deadline deadline;
-    boost::urls::url_view url;   // of the hop; the caller keeps it alive
+    // The URL of the hop; the caller keeps it alive. A pointer: a url_view is 192 bytes
+    // of every call in flight.
+    const boost::urls::url_view_base* url = nullptr;
 
     /// The origin, for messages: built only when one is written.
-    std::string target() const { return display_origin(url); }
+    std::string target() const { return display_origin(*url); }
 };
 
 /// Writes the request head and its body (streamed from an encoded_body).

@@ -21,11 +21,13 @@
 namespace corest::detail {
 
 struct hop_input {
-    boost::urls::url_view url;             // the caller keeps the URL alive while the hop runs
+    // The caller keeps what these point at alive while the hop runs (pointers, not copies
+    // or views: they are in every call's frame).
+    const boost::urls::url_view_base* url = nullptr;
     std::string head;                      // serialized request head
     const encoded_body* body = nullptr;    // null or empty: no body
     bool head_method = false;
-    tls_settings tls;
+    const tls_settings* tls = nullptr;     // required for an https URL
     corest::seconds connect_timeout{20};
     exchange_limits limits;
 };
@@ -61,15 +63,15 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
                                             hop_output& out)
 {
     const auto started = clock::now();
-    const auto origin = origin_of(in.url);
+    const auto origin = origin_of(*in.url);
     const bool use_tls = origin.scheme == "https";
     in.limits.url = in.url;
     const std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port) +
-                            (use_tls ? "|" + in.tls.pool_key() : std::string());
+                            (use_tls ? "|" + in.tls->pool_key() : std::string());
 
     std::shared_ptr<boost::asio::ssl::context> ssl_ctx;
     if (use_tls) {
-        auto built = st.tls_contexts.get(in.tls);
+        auto built = st.tls_contexts.get(*in.tls);
         if (!built.context) {
             out.error = {corest::error::invalid_input, built.problem};
             co_return;
@@ -102,7 +104,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             // Built only to connect: a call on a pooled connection needs none of it.
             const connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host),
                                         in.limits.target()};
-            auto opened = co_await open_connection(target, ssl_ctx, in.tls, in.connect_timeout, in.limits.deadline, key);
+            auto opened = co_await open_connection(target, ssl_ctx, *in.tls, in.connect_timeout, in.limits.deadline, key);
             out.timings.dns = opened.dns_seconds;
             out.timings.connect = opened.connect_seconds;
             out.timings.tls = opened.tls_seconds;

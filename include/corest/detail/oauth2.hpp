@@ -66,11 +66,12 @@ inline boost::asio::awaitable<fetched_token> fetch_token(client_state& st, oauth
     body.content_length = form.size();
     body.segments.emplace_back(std::move(form));
 
+    const tls_settings tls = tls_settings::of(call);
     hop_input in;
     in.head = build_request_head(token_call, url, body, head);
-    in.url = url;
+    in.url = &url;
     in.body = &body;
-    in.tls = tls_settings::of(call);
+    in.tls = &tls;
     in.connect_timeout = call.connect_timeout;
     in.limits.read_timeout = call.read_timeout;
     in.limits.write_timeout = call.write_timeout;

@@ -39,7 +39,21 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
     return std::find(list.begin(), list.end(), status) != list.end();
 }
 
-/// Everything one execution carries between its attempts and hops.
+/// What only some calls carry: credentials, an OAuth2 token, a circuit breaker, TLS
+/// settings. On the heap, made by the first call that needs it: a plain call in flight
+/// carries a pointer instead of 500 bytes.
+struct execution_extras {
+    credentials creds;
+    std::string api_key_query_name;    // masked in every URL we print
+    std::string breaker_key;           // with circuit_breaker.enabled: the origin's breaker
+    std::optional<std::string> oauth_key;
+    std::optional<corest::secret> oauth_token;
+    std::optional<tls_settings> tls;   // of the request, once a hop goes to an https URL
+};
+
+/// Everything one execution carries between its attempts and hops. The result is built
+/// at the end (complete_execution): the awaiting frame already holds room for the one
+/// it returns.
 struct execution {
     // execute()'s request (its own copy, or the caller's), alive for the whole call.
     explicit execution(const request& r) : req(r) {}
@@ -48,38 +62,46 @@ struct execution {
 
     const request& req;
     boost::urls::url first_url;
-    corest::origin first_origin;   // of first_url: where credentials may go
     encoded_body body;
-    credentials creds;
     call_deadline deadline;
     clock::time_point started;   // of the first attempt: the retry deadline counts from it
     cookie_jar jar;
     std::vector<std::string> secrets;
-    std::string api_key_query_name;    // masked in every URL we print
-    std::string breaker_key;           // with circuit_breaker.enabled: the origin's breaker
-    std::optional<std::string> oauth_key;
-    std::optional<corest::secret> oauth_token;
-    result r;
+    std::vector<std::string> log;   // the result's log, line by line
+    unsigned attempts = 0;
+    std::unique_ptr<execution_extras> extras;
 
-    std::string show(boost::urls::url_view u) const { return redact_url(u, api_key_query_name); }
+    execution_extras& extra()
+    {
+        if (!extras) extras = std::make_unique<execution_extras>();
+        return *extras;
+    }
+    bool uses_oauth2() const { return extras && extras->creds.oauth2; }
+    bool has_oauth_token() const { return extras && extras->oauth_token; }
+
+    std::string show(const boost::urls::url_view_base& u) const
+    {
+        return redact_url(u, extras ? std::string_view(extras->api_key_query_name) : std::string_view());
+    }
 };
 
 /// The token for an oauth2 call: from the cache, or fetched (once for all waiting calls).
 inline boost::asio::awaitable<mapped_error> obtain_token(client_state& st, execution& x)
 {
-    x.oauth_key = token_cache_key(std::get<oauth2_client_credentials>(x.req.authentication));
+    execution_extras& e = x.extra();
+    e.oauth_key = token_cache_key(std::get<oauth2_client_credentials>(x.req.authentication));
     // A named function object, not a temporary inside the co_await expression: GCC 12
     // destroys captured temporaries of a co_await full-expression twice.
     token_cache<>::fetch_function fetch = [&st, &x]() {
         return fetch_token(st, std::get<oauth2_client_credentials>(x.req.authentication), x.req, x.deadline);
     };
-    auto got = co_await st.tokens.get(*x.oauth_key, std::move(fetch), x.deadline.at());
+    auto got = co_await st.tokens.get(*e.oauth_key, std::move(fetch), x.deadline.at());
     if (!got.token) {
         if (got.cancelled && got.failure.find("cancelled") != std::string::npos)
             co_return mapped_error{corest::error::cancelled, got.failure};
         co_return mapped_error{corest::error::auth_failed, got.failure};
     }
-    x.oauth_token = got.token;
+    e.oauth_token = got.token;
     x.secrets.push_back(got.token->reveal());
     co_return mapped_error{};
 }
@@ -155,24 +177,27 @@ inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin
         if (!jar_cookies.empty()) cookies += (cookies.empty() ? "" : "; ") + jar_cookies;
     }
     head.cookie_header = std::move(cookies);
-    if (same_origin) {
-        if (x.creds.authorization) head.authorization = x.creds.authorization->reveal();
-        if (x.oauth_token) head.authorization = "Bearer " + x.oauth_token->reveal();
-        if (x.creds.api_key_header)
-            head.api_key_header.emplace(*x.creds.api_key_header, x.creds.api_key_value.reveal());
+    if (same_origin && x.extras) {
+        const execution_extras& e = *x.extras;
+        if (e.creds.authorization) head.authorization = e.creds.authorization->reveal();
+        if (e.oauth_token) head.authorization = "Bearer " + e.oauth_token->reveal();
+        if (e.creds.api_key_header)
+            head.api_key_header.emplace(*e.creds.api_key_header, e.creds.api_key_value.reveal());
     }
+    const bool https = current.scheme_id() == boost::urls::scheme::https;
+    if (https && !x.extra().tls) x.extras->tls = tls_settings::of(req);
 
     hop_input in;
-    in.url = current;
+    in.url = &current;
     in.head = build_request_head(req, current, x.body, head);
     in.body = c.send_body ? &x.body : nullptr;
     in.head_method = c.method == corest::method::head;
-    in.tls = tls_settings::of(req);
+    if (https) in.tls = &*x.extras->tls;
     in.connect_timeout = req.connect_timeout;
     in.limits.read_timeout = req.read_timeout;
     in.limits.write_timeout = req.write_timeout;
     in.limits.deadline = x.deadline;
-    x.r.log.push_back(std::string(method_name(c.method)) + " " + x.show(current));
+    x.log.push_back(std::string(method_name(c.method)) + " " + x.show(current));
     return in;
 }
 
@@ -191,7 +216,7 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     using kind = redirect_decision::kind;
     if (d.what == kind::follow) {
         out.history.push_back({hop.status, x.show(current)});
-        x.r.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
+        x.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
                           (d.cross_origin ? " (another origin: credentials not sent)" : ""));
         c.redirected = std::make_unique<boost::urls::url>(std::move(d.target));   // `current` may die: not used below
         c.at = c.redirected.get();
@@ -222,7 +247,7 @@ inline boost::asio::awaitable<void> run_attempt(client_state& st, execution& x, 
     bool refreshed_token = false;
 
     for (;;) {
-        const bool same_origin = c.hops == 0 || origin_of(c.current()) == x.first_origin;
+        const bool same_origin = c.hops == 0 || origin_of(c.current()) == origin_of(x.first_url);
         body_rules rules{&x, &c};
         // By reference: `rules` lives in this frame while the hop runs, and a
         // std::function holding a reference_wrapper never allocates.
@@ -231,7 +256,7 @@ inline boost::asio::awaitable<void> run_attempt(client_state& st, execution& x, 
         hop_output& hop = out.last;
         hop = hop_output{};
         co_await run_hop(st, in, decide, hop);
-        for (auto& line : hop.log) x.r.log.push_back(std::move(line));
+        for (auto& line : hop.log) x.log.push_back(std::move(line));
         hop.log.clear();
         if (hop.error.code != corest::error::ok) {
             out.error = std::move(hop.error);
@@ -240,13 +265,13 @@ inline boost::asio::awaitable<void> run_attempt(client_state& st, execution& x, 
         }
 
         // A 401 with an OAuth2 token: drop it, fetch a new one, re-send once.
-        if (hop.status == 401 && x.oauth_key && x.oauth_token && !refreshed_token && same_origin) {
+        if (hop.status == 401 && x.has_oauth_token() && x.extras->oauth_key && !refreshed_token && same_origin) {
             for (const auto& cookie : hop.set_cookies)
                 x.jar.set_from_header(c.current(), cookie, std::chrono::system_clock::now());
             refreshed_token = true;
-            st.tokens.invalidate(*x.oauth_key, *x.oauth_token);
-            x.oauth_token.reset();
-            x.r.log.push_back("the target answered 401: fetching a new token and re-sending once");
+            st.tokens.invalidate(*x.extras->oauth_key, *x.extras->oauth_token);
+            x.extras->oauth_token.reset();
+            x.log.push_back("the target answered 401: fetching a new token and re-sending once");
             out.error = co_await obtain_token(st, x);
             if (out.error.code != corest::error::ok) co_return;
             continue;
@@ -266,9 +291,8 @@ inline boost::asio::awaitable<bool> back_off(clock::duration delay)
     co_return !ec;
 }
 
-inline void finish_result(execution& x, attempt_outcome& a)
+inline void finish_result(execution& x, attempt_outcome& a, result& r)
 {
-    result& r = x.r;
     r.url = x.show(a.url ? *a.url : x.first_url);
     r.history = std::move(a.history);
     r.timings = a.last.timings;
@@ -309,9 +333,11 @@ inline void finish_result(execution& x, attempt_outcome& a)
     }
 }
 
-inline result input_error_result(const input_check& c)
+/// An input error's result. On the heap: it is the rare way out of prepare_execution,
+/// and a result held in the awaiting frame would be 400 bytes of every call in flight.
+inline std::unique_ptr<result> input_error_result(const input_check& c)
 {
-    return make_error_result(c.code, c.message);
+    return std::make_unique<result>(make_error_result(c.code, c.message));
 }
 
 // The coroutines below keep only what lives across a suspension; the steps that do not
@@ -319,57 +345,52 @@ inline result input_error_result(const input_check& c)
 // the whole call, so inline step code would make each call in flight kilobytes larger.
 
 /// Everything before the first attempt: validation, the URL, the body, credentials and
-/// the circuit breaker. False when the call ends here, with its result in x.r.
-inline bool prepare_execution(client_state& st, execution& x)
+/// the circuit breaker. Null when the call goes on; else the call's result.
+inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
 {
     const request& rq = x.req;
     x.started = clock::now();
     x.deadline = call_deadline(rq.total_timeout, x.started);
-    if (auto c = validate(rq); !c.ok()) {
-        x.r = input_error_result(c);
-        return false;
-    }
+    if (auto c = validate(rq); !c.ok()) return input_error_result(c);
     auto composed = compose_url(rq, &st.urls);
-    if (!composed.problem.ok()) {
-        x.r = input_error_result(composed.problem);
-        return false;
-    }
+    if (!composed.problem.ok()) return input_error_result(composed.problem);
     input_check body_problem;
     x.body = encode_body(rq.body, body_problem);
-    if (!body_problem.ok()) {
-        x.r = input_error_result(body_problem);
-        return false;
-    }
+    if (!body_problem.ok()) return input_error_result(body_problem);
     x.first_url = std::move(composed.url);
-    x.first_origin = origin_of(x.first_url);
     if (x.first_url.has_password()) x.secrets.push_back(std::string(x.first_url.password()));
-    x.creds = resolve_credentials(rq, x.first_url);
-    if (x.creds.api_key_query) {
-        x.api_key_query_name = *x.creds.api_key_query;
-        append_query_param(x.first_url, *x.creds.api_key_query, x.creds.api_key_value.reveal());
+    if (credentials creds = resolve_credentials(rq, x.first_url); creds.any()) {
+        execution_extras& e = x.extra();
+        e.creds = std::move(creds);
+        if (e.creds.api_key_query) {
+            e.api_key_query_name = *e.creds.api_key_query;
+            append_query_param(x.first_url, *e.creds.api_key_query, e.creds.api_key_value.reveal());
+        }
     }
     for (auto& s : secret_values(rq)) x.secrets.push_back(std::move(s));
-    result& r = x.r;
-    r.log.reserve(4);   // the request line, the attempt, often one more
+    x.log.reserve(4);   // the request line, the attempt, often one more
     if (!composed.ignored.empty()) {
         std::string names;
         for (const auto& n : composed.ignored) names += (names.empty() ? "" : ", ") + n;
-        r.log.push_back("url given: ignored " + names);
+        x.log.push_back("url given: ignored " + names);
     }
     if (!rq.verify_ssl && x.first_url.scheme() == "https")
-        r.log.push_back("warning: verify_ssl is false: the server's certificate is not checked");
+        x.log.push_back("warning: verify_ssl is false: the server's certificate is not checked");
 
     if (rq.circuit_breaker.enabled) {
-        const auto& o = x.first_origin;
-        x.breaker_key = o.scheme + "://" + o.host + ":" + std::to_string(o.port);
-        if (!st.breakers.allow(x.breaker_key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
-            r.error = corest::error::circuit_open;
-            r.message = "the circuit breaker for " + x.breaker_key + " is open after repeated failures; not calling it";
-            r.url = x.show(x.first_url);
-            return false;
+        const auto o = origin_of(x.first_url);
+        std::string& key = x.extra().breaker_key;
+        key = o.scheme + "://" + o.host + ":" + std::to_string(o.port);
+        if (!st.breakers.allow(key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
+            auto r = std::make_unique<result>();
+            r->error = corest::error::circuit_open;
+            r->message = "the circuit breaker for " + key + " is open after repeated failures; not calling it";
+            r->url = x.show(x.first_url);
+            r->log = std::move(x.log);
+            return r;
         }
     }
-    return true;
+    return nullptr;
 }
 
 /// What follows an attempt: the call ends, or it waits `delay` and tries again, or
@@ -382,10 +403,10 @@ struct after_attempt {
 inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, unsigned retries)
 {
     using kind = after_attempt::kind;
-    result& r = x.r;
+    std::vector<std::string>& log = x.log;
     std::string what = a.error.code != corest::error::ok ? std::string(error_name(a.error.code))
                                                          : std::to_string(a.last.status);
-    r.log.push_back("attempt " + std::to_string(retries + 1) + ": " + what);
+    log.push_back("attempt " + std::to_string(retries + 1) + ": " + what);
     if (a.error.code == corest::error::cancelled || a.error.code == corest::error::auth_failed ||
         x.deadline.expired())
         return {kind::stop, {}};
@@ -401,31 +422,34 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
     auto decision = decide_retry(x.req, retries, status, a.error.code, retry_after,
                                  std::chrono::duration<double>(elapsed), wall_now);
     if (!decision.retry) {
-        if (!decision.reason.empty()) r.log.push_back(decision.reason);
+        if (!decision.reason.empty()) log.push_back(decision.reason);
         return {kind::stop, {}};
     }
     auto delay = std::chrono::duration_cast<clock::duration>(decision.delay);
     if (x.deadline.bounded() && delay >= x.deadline.remaining()) {
         // The back-off would outlast total_timeout: wait it out, then time out.
-        r.log.push_back("waiting " + format_seconds(decision.delay.count()) + " before retrying would exceed total_timeout");
+        log.push_back("waiting " + format_seconds(decision.delay.count()) + " before retrying would exceed total_timeout");
         return {kind::wait_then_time_out, x.deadline.remaining()};
     }
-    r.log.push_back("retrying in " + format_seconds(decision.delay.count()) +
+    log.push_back("retrying in " + format_seconds(decision.delay.count()) +
                     (decision.reason.empty() ? "" : " (" + decision.reason + ")"));
     return {kind::retry, delay};
 }
 
 /// The result from the final attempt; the breaker learns the outcome; secrets are scrubbed.
-inline void complete_execution(client_state& st, execution& x, attempt_outcome& final_attempt)
+inline result complete_execution(client_state& st, execution& x, attempt_outcome& final_attempt)
 {
-    finish_result(x, final_attempt);
-    result& r = x.r;
+    result r;
+    r.attempts = x.attempts;
+    r.log = std::move(x.log);
+    finish_result(x, final_attempt, r);
     // SPEC: every outcome that is not a failure resets the count, CANCELLED included.
     if (x.req.circuit_breaker.enabled)
-        st.breakers.record(x.breaker_key, counts_as_breaker_failure(r.error, r.status_code),
+        st.breakers.record(x.extras->breaker_key, counts_as_breaker_failure(r.error, r.status_code),
                            std::chrono::steady_clock::now());
     scrub(r.message, x.secrets);
     for (auto& line : r.log) scrub(line, x.secrets);
+    return r;
 }
 
 /// How a call holds its request: `request` (a copy or a moved request, in the call's
@@ -461,18 +485,19 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
     // multi-threaded io_context), the call runs on a strand of its own. The caller's
     // cancellation reaches it through co_spawn.
     const auto caller = co_await net::this_coro::executor;
-    execution x{in};
     if (!runs_serialized(caller)) {
-        co_await execute_on_own_strand(caller, std::move(st), in, x.r);
-        co_return std::move(x.r);
+        auto out = std::make_unique<result>();   // this path only: see execute_on_own_strand
+        co_await execute_on_own_strand(caller, std::move(st), in, *out);
+        co_return std::move(*out);
     }
-    if (!prepare_execution(*st, x)) co_return std::move(x.r);
+    execution x{in};
+    if (auto early = prepare_execution(*st, x)) co_return std::move(*early);
 
     attempt_outcome a;
     for (unsigned retries = 0;; ++retries) {
-        x.r.attempts = retries + 1;
+        x.attempts = retries + 1;
         a = attempt_outcome{};
-        if (x.creds.oauth2 && !x.oauth_token) a.error = co_await obtain_token(*st, x);
+        if (x.uses_oauth2() && !x.has_oauth_token()) a.error = co_await obtain_token(*st, x);
         if (a.error.code == corest::error::ok) co_await run_attempt(*st, x, a);
         const after_attempt next = plan_after_attempt(x, a, retries);
         if (next.what == kind::stop) break;
@@ -485,8 +510,7 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
             break;
         }
     }
-    complete_execution(*st, x, a);
-    co_return std::move(x.r);
+    co_return complete_execution(*st, x, a);
 }
 
 } // namespace corest::detail
