@@ -62,6 +62,80 @@ inline mapped_error map_limited_error(const boost::system::error_code& ec, phase
     return map_io_error(ec, p, target);
 }
 
+using endpoint_list = boost::asio::ip::tcp::resolver::results_type;
+
+/// The address of a host given as an IP literal; on failure, out.error.
+inline endpoint_list literal_endpoint(const connect_target& target, connect_outcome& out)
+{
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(target.host, ec);
+    if (ec) {
+        out.error = map_io_error(ec, phase::dns, target.display);
+        return {};
+    }
+    return endpoint_list::create(boost::asio::ip::tcp::endpoint(address, target.port), target.host,
+                                 std::to_string(target.port));
+}
+
+/// The addresses of a host name, within `limit`; on failure, out.error. A coroutine of
+/// its own, so that open_connection's frame (every connecting call has one) holds no
+/// resolver state.
+inline boost::asio::awaitable<void> resolve_host(const connect_target& target, const wait_limit& limit,
+                                                 connect_outcome& out, endpoint_list& endpoints)
+{
+    namespace net = boost::asio;
+    using tcp = net::ip::tcp;
+    const auto t0 = clock::now();
+    // Asio's resolver has no timeout of its own: a timer cancels it.
+    struct resolve_state {
+        explicit resolve_state(const net::any_io_executor& e) : resolver(e), timer(e) {}
+        tcp::resolver resolver;
+        net::steady_timer timer;
+        bool timed_out = false;
+    };
+    auto state = std::make_shared<resolve_state>(co_await net::this_coro::executor);
+    if (limit.duration) {
+        state->timer.expires_after(*limit.duration);
+        state->timer.async_wait([state](boost::system::error_code ec) {
+            if (!ec) {
+                state->timed_out = true;
+                state->resolver.cancel();
+            }
+        });
+    }
+    auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port), as_result);
+    state->timer.cancel();
+    out.dns_seconds = seconds_since(t0);
+    if (state->timed_out) out.error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display);
+    else if (ec) out.error = map_io_error(ec, phase::dns, target.display);
+    else endpoints = std::move(results);
+}
+
+/// The TLS handshake on a connected socket, within `limit`; false (with out.error and
+/// the socket closed) when it fails. A coroutine of its own, like resolve_host.
+inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_target& target, const tls_settings& tls,
+                                              const wait_limit& limit, connect_outcome& out)
+{
+    namespace net = boost::asio;
+    const auto t0 = clock::now();
+    if (!prepare_tls_session(*conn.tls, target.host, target.ip_literal, tls)) {
+        out.error = {corest::error::tls_error, "could not set the TLS server name for " + target.display};
+        co_return false;
+    }
+    apply_limit(conn.tcp(), limit);
+    auto [ec] = co_await conn.tls->async_handshake(net::ssl::stream_base::client, as_result);
+    out.tls_seconds = seconds_since(t0);
+    if (!ec) co_return true;
+    long verify = SSL_get_verify_result(conn.tls->native_handle());
+    if (ec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
+        out.error = {corest::error::tls_error,
+                     "TLS handshake with " + target.display + " failed: " + verify_failure_reason(verify)};
+    else
+        out.error = map_limited_error(ec, phase::tls, limit, target.display);
+    conn.close();
+    co_return false;
+}
+
 /// Everything by reference: the caller's frame keeps it while this runs, and copies
 /// would sit in both frames of every call that is connecting.
 inline boost::asio::awaitable<connect_outcome> open_connection(const connect_target& target,
@@ -71,54 +145,13 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
-    auto ex = co_await net::this_coro::executor;
     connect_outcome out;
     const auto started = clock::now();
     const auto limit = deadline.limit(connect_timeout, started);
-
-    // Resolution. Asio's resolver has no timeout of its own: a timer cancels it.
-    tcp::resolver::results_type endpoints;
-    auto t0 = clock::now();
-    if (target.ip_literal) {
-        boost::system::error_code ec;
-        auto address = net::ip::make_address(target.host, ec);
-        if (ec) {
-            out.error = map_io_error(ec, phase::dns, target.display);
-            co_return out;
-        }
-        endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, target.port), target.host,
-                                                        std::to_string(target.port));
-    } else {
-        struct resolve_state {
-            explicit resolve_state(const net::any_io_executor& e) : resolver(e), timer(e) {}
-            tcp::resolver resolver;
-            net::steady_timer timer;
-            bool timed_out = false;
-        };
-        auto state = std::make_shared<resolve_state>(ex);
-        if (limit.duration) {
-            state->timer.expires_after(*limit.duration);
-            state->timer.async_wait([state](boost::system::error_code ec) {
-                if (!ec) {
-                    state->timed_out = true;
-                    state->resolver.cancel();
-                }
-            });
-        }
-        auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port),
-                                                                    as_result);
-        state->timer.cancel();
-        out.dns_seconds = seconds_since(t0);
-        if (state->timed_out) {
-            out.error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display);
-            co_return out;
-        }
-        if (ec) {
-            out.error = map_io_error(ec, phase::dns, target.display);
-            co_return out;
-        }
-        endpoints = std::move(results);
-    }
+    endpoint_list endpoints;
+    if (target.ip_literal) endpoints = literal_endpoint(target, out);
+    else co_await resolve_host(target, limit, out, endpoints);
+    if (out.error.code != corest::error::ok) co_return out;
     // A per-operation cancellation reaches only the operation in flight when it is
     // emitted: one emitted between two operations, or during name resolution (which
     // ignores it), is seen here, in the coroutine's cancellation state.
@@ -130,11 +163,11 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
 
     auto conn = std::make_unique<connection>();
     conn->pool_key = pool_key;
-    if (target.use_tls) conn->tls = std::make_unique<tls_stream>(ex, *ssl_ctx);
-    else conn->plain.emplace(ex);
+    if (target.use_tls) conn->tls = std::make_unique<tls_stream>(co_await net::this_coro::executor, *ssl_ctx);
+    else conn->plain.emplace(co_await net::this_coro::executor);
 
     // TCP connect, within what is left of connect_timeout.
-    t0 = clock::now();
+    auto t0 = clock::now();
     auto remaining = limit;
     if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
     apply_limit(conn->tcp(), remaining);
@@ -163,26 +196,8 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
     }
 
     if (target.use_tls) {
-        t0 = clock::now();
-        if (!prepare_tls_session(*conn->tls, target.host, target.ip_literal, tls)) {
-            out.error = {corest::error::tls_error, "could not set the TLS server name for " + target.display};
-            co_return out;
-        }
-        if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
-        apply_limit(conn->tcp(), remaining);
-        auto [hec] = co_await conn->tls->async_handshake(net::ssl::stream_base::client,
-                                                         as_result);
-        out.tls_seconds = seconds_since(t0);
-        if (hec) {
-            long verify = SSL_get_verify_result(conn->tls->native_handle());
-            if (hec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
-                out.error = {corest::error::tls_error,
-                             "TLS handshake with " + target.display + " failed: " + verify_failure_reason(verify)};
-            else
-                out.error = map_limited_error(hec, phase::tls, remaining, target.display);
-            conn->close();
-            co_return out;
-        }
+        if (remaining.duration) remaining.duration = *limit.duration - (clock::now() - started);
+        if (!co_await handshake(*conn, target, tls, remaining, out)) co_return out;
     }
     conn->tcp().expires_never();
     out.conn = std::move(conn);

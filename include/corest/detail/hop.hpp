@@ -57,18 +57,24 @@ auto on_stream(connection& c, F&& f)
     return c.tls ? f(*c.tls) : f(*c.plain);
 }
 
-/// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the
-/// caller keeps them in its frame while the hop runs, and this frame stays small.
-inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, const body_decider& decide,
-                                            hop_output& out)
+/// The pool key of a hop: its origin, and for https the TLS settings.
+inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
 {
-    const auto started = clock::now();
     const auto origin = origin_of(*in.url);
-    const bool use_tls = origin.scheme == "https";
-    in.limits.url = in.url;
-    const std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port) +
-                            (use_tls ? "|" + in.tls->pool_key() : std::string());
+    use_tls = origin.scheme == "https";
+    std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port);
+    if (use_tls) key += "|" + in.tls->pool_key();
+    return key;
+}
 
+/// For a hop that found no idle connection: a slot, or an open connection another call
+/// hands over on its way back to the pool (`reused`), else a new connection. On failure
+/// `conn` stays null and out.error says why. A coroutine of its own: what connecting
+/// needs is gone from memory once the hop has its connection.
+inline boost::asio::awaitable<void> lease_connection(client_state& st, const hop_input& in, const std::string& key,
+                                                     bool use_tls, hop_output& out,
+                                                     std::unique_ptr<connection>& conn, bool& reused)
+{
     std::shared_ptr<boost::asio::ssl::context> ssl_ctx;
     if (use_tls) {
         auto built = st.tls_contexts.get(*in.tls);
@@ -76,8 +82,82 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             out.error = {corest::error::invalid_input, built.problem};
             co_return;
         }
-        ssl_ctx = built.context;
+        ssl_ctx = std::move(built.context);
     }
+    if (!st.pool.try_acquire_slot(key)) {
+        auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
+        if (grant.status == slot_wait::cancelled) {
+            out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
+            co_return;
+        }
+        if (grant.status == slot_wait::timed_out) {
+            out.error = timeout_error(phase::total, in.limits.target() + " (waiting for a free connection slot)");
+            co_return;
+        }
+        if (grant.handed) {
+            conn = std::move(grant.handed);
+            reused = true;
+            co_return;
+        }
+    }
+    const auto origin = origin_of(*in.url);
+    const connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host), in.limits.target()};
+    auto opened = co_await open_connection(target, ssl_ctx, *in.tls, in.connect_timeout, in.limits.deadline, key);
+    out.timings.dns = opened.dns_seconds;
+    out.timings.connect = opened.connect_seconds;
+    out.timings.tls = opened.tls_seconds;
+    if (!opened.conn) {
+        st.pool.release_slot(key);
+        out.error = std::move(opened.error);
+        co_return;
+    }
+    conn = std::move(opened.conn);
+}
+
+/// Copies what the call needs from a response head into `out`.
+inline void take_response_head(const response_parser::value_type& res, hop_output& out)
+{
+    out.status = res.result_int();
+    out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers
+    out.headers = normalize_headers(res);
+    for (const auto& f : res)
+        if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
+    if (auto it = res.find(boost::beast::http::field::location); it != res.end())
+        out.location = std::string(it->value());
+    if (auto it = res.find(boost::beast::http::field::retry_after); it != res.end())
+        out.retry_after = std::string(it->value());
+}
+
+/// Opens the `dst` file a body goes to; false (with out.error) when it cannot be written.
+inline bool open_body_file(body_target& where, hop_output& out)
+{
+    std::error_code ec;
+    auto sink = file_sink::open(*where.dst_path, ec);
+    if (ec) {
+        out.error = {corest::error::io_error, "cannot write dst \"" + *where.dst_path + "\": " + ec.message()};
+        return false;
+    }
+    out.file = std::make_unique<file_sink>(std::move(sink));
+    where.file = out.file.get();
+    return true;
+}
+
+inline bool is_cancelled(const boost::asio::cancellation_state& cs)
+{
+    return cs.cancelled() != boost::asio::cancellation_type::none;
+}
+
+/// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the
+/// caller keeps them in its frame while the hop runs. Every local here is in the frame of
+/// every call in flight (GCC gives each its own slot): steps that do not wait are
+/// plain functions.
+inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, const body_decider& decide,
+                                            hop_output& out)
+{
+    const auto started = clock::now();
+    in.limits.url = in.url;
+    bool use_tls = false;
+    const std::string key = hop_pool_key(in, use_tls);
 
     static const encoded_body no_body;
     const encoded_body& body = in.body ? *in.body : no_body;
@@ -86,100 +166,55 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         // The re-send after a stale pooled connection goes on a new connection: another
         // idle one may be just as stale (a server restart closes them all at once).
         std::unique_ptr<connection> conn = round == 0 ? st.pool.take_idle(key, started) : nullptr;
+        bool reused = conn != nullptr;
         if (!conn) {
-            auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
-            conn = std::move(grant.handed);
-            const slot_wait wait = grant.status;
-            if (wait == slot_wait::cancelled) {
-                out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
-                co_return;
-            }
-            if (wait == slot_wait::timed_out) {
-                out.error = timeout_error(phase::total, in.limits.target() + " (waiting for a free connection slot)");
-                co_return;
-            }
+            co_await lease_connection(st, in, key, use_tls, out, conn, reused);
+            if (!conn) co_return;
         }
-        const bool reused = conn != nullptr;
-        if (!conn) {
-            // Built only to connect: a call on a pooled connection needs none of it.
-            const connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host),
-                                        in.limits.target()};
-            auto opened = co_await open_connection(target, ssl_ctx, *in.tls, in.connect_timeout, in.limits.deadline, key);
-            out.timings.dns = opened.dns_seconds;
-            out.timings.connect = opened.connect_seconds;
-            out.timings.tls = opened.tls_seconds;
-            if (!opened.conn) {
-                st.pool.release_slot(key);
-                out.error = std::move(opened.error);
-                co_return;
-            }
-            conn = std::move(opened.conn);
-        } else {
-            out.timings = {};
-        }
+        if (reused) out.timings = {};
 
         const auto send_started = clock::now();
-        auto sent = co_await on_stream(*conn, [&](auto& s) {
+        mapped_error failure = co_await on_stream(*conn, [&](auto& s) {
             return send_request(s, conn->tcp(), in.head, body, in.limits);
         });
         std::optional<response_parser> parser;
         bool received_any = false;
-        mapped_error head_error = sent;
-        if (sent.code == corest::error::ok) {
-            // Inline rather than a helper coroutine: one frame allocation fewer per hop.
+        // Inline rather than a helper coroutine: one frame allocation fewer per hop.
+        if (failure.code == corest::error::ok) {
             auto cs = co_await boost::asio::this_coro::cancellation_state;
-            if (cs.cancelled() != boost::asio::cancellation_type::none) head_error = cancelled_error(in.limits.target());
+            if (is_cancelled(cs)) failure = cancelled_error(in.limits.target());
         }
-        if (head_error.code == corest::error::ok) {
-            head_error = co_await on_stream(*conn, [&](auto& s) {
+        if (failure.code == corest::error::ok) {
+            failure = co_await on_stream(*conn, [&](auto& s) {
                 return read_response_head(s, conn->tcp(), conn->buffer, parser, in.head_method, in.limits, received_any);
             });
         }
-        if (head_error.code != corest::error::ok) {
+        if (failure.code != corest::error::ok) {
             st.pool.discard(std::move(conn));
-            const bool stale = reused && !received_any && head_error.code == corest::error::connection_closed;
-            if (stale && round == 0) {
+            if (reused && !received_any && failure.code == corest::error::connection_closed && round == 0) {
                 out.log.push_back("the pooled connection to " + in.limits.target() +
                                   " was closed by the server; re-sending on a new connection");
                 continue;
             }
-            out.error = std::move(head_error);
+            out.error = std::move(failure);
             out.timings.total = seconds_since(started);
             co_return;
         }
         out.timings.ttfb = seconds_since(send_started);
-
-        auto& res = parser->get();
-        out.status = res.result_int();
-        out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers
-        out.headers = normalize_headers(res);
-        for (const auto& f : res)
-            if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
-        if (auto it = res.find(boost::beast::http::field::location); it != res.end())
-            out.location = std::string(it->value());
-        if (auto it = res.find(boost::beast::http::field::retry_after); it != res.end())
-            out.retry_after = std::string(it->value());
+        take_response_head(parser->get(), out);
 
         auto cs_after_head = co_await boost::asio::this_coro::cancellation_state;
-        if (cs_after_head.cancelled() != boost::asio::cancellation_type::none) {
+        if (is_cancelled(cs_after_head)) {
             st.pool.discard(std::move(conn));
             out.error = cancelled_error(in.limits.target());
             co_return;
         }
         body_target where = decide(out.status, out.headers);
-        if (where.where == body_target::kind::file) {
-            std::error_code fec;
-            auto sink = file_sink::open(*where.dst_path, fec);
-            if (fec) {
-                st.pool.discard(std::move(conn));
-                out.error = {corest::error::io_error, "cannot write dst \"" + *where.dst_path + "\": " + fec.message()};
-                co_return;
-            }
-            out.file = std::make_unique<file_sink>(std::move(sink));
-            where.file = out.file.get();
-        } else if (where.where == body_target::kind::memory) {
-            where.memory = &out.body;
+        if (where.where == body_target::kind::file && !open_body_file(where, out)) {
+            st.pool.discard(std::move(conn));
+            co_return;
         }
+        if (where.where == body_target::kind::memory) where.memory = &out.body;
         auto got = co_await on_stream(*conn, [&](auto& s) {
             return read_response_body(s, conn->tcp(), conn->buffer, *parser, where, in.limits);
         });

@@ -78,6 +78,16 @@ public:
         return found;
     }
 
+    /// Takes a slot for a new connection to `key` when one is free and nobody waits:
+    /// acquire_slot without a coroutine frame, for the common case.
+    bool try_acquire_slot(const std::string& key)
+    {
+        std::lock_guard lock(mutex_);
+        if (!waiters_.empty() || !fits(key)) return false;
+        count(key, +1);
+        return true;
+    }
+
     /// Takes a slot for a new connection to `key`, waiting FIFO behind earlier
     /// callers when a cap is reached, at most until `wait_until`.
     boost::asio::awaitable<slot_grant> acquire_slot(std::string key,
