@@ -13,6 +13,7 @@
 #include <corest/detail/response_headers.hpp>
 #include <corest/url.hpp>
 
+#include <charconv>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,7 +28,8 @@ struct hop_input {
     std::string head;                      // serialized request head
     const encoded_body* body = nullptr;    // null or empty: no body
     bool head_method = false;
-    const tls_settings* tls = nullptr;     // required for an https URL
+    const tls_settings* tls = nullptr;     // required for an https URL ...
+    const std::string* tls_pool_key = nullptr;   // ... with its pool_key(), made once per call
     corest::seconds connect_timeout{20};
     exchange_limits limits;
 };
@@ -57,13 +59,34 @@ auto on_stream(connection& c, F&& f)
     return c.tls ? f(*c.tls) : f(*c.plain);
 }
 
-/// The pool key of a hop: its origin, and for https the TLS settings.
+/// The pool key of a hop: its origin (as origin_of gives it), and for https the TLS
+/// settings. Built in one string for the common host (a name or IPv4 address without
+/// escapes): this runs for every hop.
 inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
 {
-    const auto origin = origin_of(*in.url);
-    use_tls = origin.scheme == "https";
-    std::string key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port);
-    if (use_tls) key += "|" + in.tls->pool_key();
+    const boost::urls::url_view_base& u = *in.url;
+    use_tls = u.scheme_id() == boost::urls::scheme::https;
+    std::string key;
+    const std::string_view host = u.encoded_host();
+    const auto type = u.host_type();
+    if ((type == boost::urls::host_type::name || type == boost::urls::host_type::ipv4) &&
+        host.find('%') == std::string_view::npos) {
+        const std::string_view scheme = u.scheme();
+        char port[8];
+        const auto port_end = std::to_chars(port, port + sizeof port, effective_port(u)).ptr;
+        key.reserve(scheme.size() + host.size() + 12);
+        key.append(scheme).append("://").append(host);
+        for (char& c : key) c = ascii_lower(c);
+        key += ':';
+        key.append(port, port_end);
+    } else {
+        const auto origin = origin_of(u);
+        key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port);
+    }
+    if (use_tls) {
+        key += '|';
+        key += *in.tls_pool_key;
+    }
     return key;
 }
 

@@ -49,6 +49,7 @@ struct execution_extras {
     std::optional<std::string> oauth_key;
     std::optional<corest::secret> oauth_token;
     std::optional<tls_settings> tls;   // of the request, once a hop goes to an https URL
+    std::string tls_pool_key;          // tls->pool_key(): PEM texts can make it kilobytes
 };
 
 /// Everything one execution carries between its attempts and hops. The result is built
@@ -185,14 +186,20 @@ inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin
             head.api_key_header.emplace(*e.creds.api_key_header, e.creds.api_key_value.reveal());
     }
     const bool https = current.scheme_id() == boost::urls::scheme::https;
-    if (https && !x.extra().tls) x.extras->tls = tls_settings::of(req);
+    if (https && !x.extra().tls) {
+        x.extras->tls = tls_settings::of(req);
+        x.extras->tls_pool_key = x.extras->tls->pool_key();
+    }
 
     hop_input in;
     in.url = &current;
     in.head = build_request_head(req, current, x.body, head);
     in.body = c.send_body ? &x.body : nullptr;
     in.head_method = c.method == corest::method::head;
-    if (https) in.tls = &*x.extras->tls;
+    if (https) {
+        in.tls = &*x.extras->tls;
+        in.tls_pool_key = &x.extras->tls_pool_key;
+    }
     in.connect_timeout = req.connect_timeout;
     in.limits.read_timeout = req.read_timeout;
     in.limits.write_timeout = req.write_timeout;
@@ -412,6 +419,9 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
         return {kind::stop, {}};
     std::optional<unsigned> status;
     if (a.error.code == corest::error::ok) status = a.last.status;
+    // An expected answer that is not retried ends the call with nothing to explain.
+    if (status && status_in(*status, x.req.expected_status_code) && !status_in(*status, x.req.retry_status_code))
+        return {kind::stop, {}};
     std::optional<std::string_view> retry_after;
     if (status && a.last.retry_after) retry_after = *a.last.retry_after;
     // The clocks matter only when a retry is possible: an answer that ends the call

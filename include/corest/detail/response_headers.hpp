@@ -9,6 +9,7 @@
 #include <corest/detail/body_classify.hpp>
 #include <corest/request.hpp>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/fields.hpp>
 
 #include <cstddef>
@@ -18,39 +19,50 @@
 
 namespace corest::detail {
 
+/// Appends `v` to `out` as valid UTF-8 (obs-text read as Latin-1).
+inline void append_output_text(std::string& out, std::string_view v)
+{
+    if (is_valid_utf8(v)) out.append(v);
+    else out += latin1_to_utf8(v);
+}
+
 inline corest::header_list normalize_headers(const boost::beast::http::fields& f)
 {
     // A linear search finds repeats among the few names a response usually has; past
     // `few` names a hash index takes over, so a peer sending thousands is not quadratic.
+    // Entries are built in place: this runs for every response.
     constexpr std::size_t few = 16;
     corest::header_list out;
     out.reserve(static_cast<std::size_t>(std::distance(f.begin(), f.end())));
     std::unordered_map<std::string, std::size_t> index;   // lower-case name -> position in out
-    auto find = [&](const std::string& name) -> std::string* {
+    auto find = [&](std::string_view name) -> std::string* {
         if (out.size() <= few) {
             for (auto& [k, v] : out)
-                if (k == name) return &v;
+                if (boost::beast::iequals(k, name)) return &v;
             return nullptr;
         }
         if (index.empty())
             for (std::size_t i = 0; i < out.size(); ++i) index.emplace(out[i].first, i);
-        auto it = index.find(name);
+        std::string lower(name);
+        for (char& c : lower) c = ascii_lower(c);
+        auto it = index.find(lower);
         return it == index.end() ? nullptr : &out[it->second].second;
     };
     for (const auto& field : f) {
-        auto n = field.name_string();
-        auto v = field.value();
-        std::string name(n.data(), n.size());
-        for (char& c : name) c = ascii_lower(c);
-        std::string value = output_text(std::string_view(v.data(), v.size()));
-
+        const auto n = field.name_string();
+        const auto v = field.value();
+        const std::string_view name(n.data(), n.size());
+        const std::string_view value(v.data(), v.size());
         if (std::string* joined = find(name)) {
             *joined += ", ";
-            *joined += value;
+            append_output_text(*joined, value);
             continue;
         }
-        if (!index.empty()) index.emplace(name, out.size());
-        out.emplace_back(std::move(name), std::move(value));
+        auto& [k, val] = out.emplace_back();
+        k.assign(name);
+        for (char& c : k) c = ascii_lower(c);
+        append_output_text(val, value);
+        if (!index.empty()) index.emplace(k, out.size() - 1);
     }
     return out;
 }
