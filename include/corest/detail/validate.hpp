@@ -24,6 +24,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#if defined(__linux__) || defined(__APPLE__)
+#include <sys/stat.h>
+#endif
+
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -325,14 +329,39 @@ private:
             if (!*v) continue;
             key += **v;
             if ((*v)->find("-----BEGIN") != std::string::npos) continue;
-            std::error_code ec;
-            auto size = std::filesystem::file_size(**v, ec);
-            if (ec) return std::nullopt;
-            auto mtime = std::filesystem::last_write_time(**v, ec);
-            if (ec) return std::nullopt;
-            key += '\x1f' + std::to_string(size) + '\x1f' + std::to_string(mtime.time_since_epoch().count());
+            if (!append_file_identity(key, **v)) return std::nullopt;
         }
         return key;
+    }
+
+    // Size and modification time: an edited file gets a new key. This runs for every call
+    // with a cacert or client cert path: one stat(), not std::filesystem's two (and its
+    // path parsing), where POSIX has it.
+    static bool append_file_identity(std::string& key, const std::string& path)
+    {
+#if defined(__linux__) || defined(__APPLE__)
+        struct ::stat st {};
+        if (::stat(path.c_str(), &st) != 0) return false;
+#if defined(__APPLE__)
+        const auto nanoseconds = st.st_mtimespec.tv_nsec;
+#else
+        const auto nanoseconds = st.st_mtim.tv_nsec;
+#endif
+        for (long long part : {static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtime),
+                               static_cast<long long>(nanoseconds)}) {
+            char digits[24];
+            key += '\x1f';
+            key.append(digits, std::to_chars(digits, digits + sizeof digits, part).ptr);
+        }
+#else
+        std::error_code ec;
+        auto size = std::filesystem::file_size(path, ec);
+        if (ec) return false;
+        auto mtime = std::filesystem::last_write_time(path, ec);
+        if (ec) return false;
+        key += '\x1f' + std::to_string(size) + '\x1f' + std::to_string(mtime.time_since_epoch().count());
+#endif
+        return true;
     }
 
     std::mutex mutex_;
