@@ -10,6 +10,7 @@
 #include <corest/detail/error_mapping.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/tls.hpp>
+#include <corest/url.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -33,13 +34,13 @@ struct connect_target {
     std::string display;    // origin for messages
 };
 
-struct connect_outcome {
-    std::unique_ptr<connection> conn;
-    mapped_error error;
-    double dns_seconds = 0;
-    double connect_seconds = 0;
-    double tls_seconds = 0;
-};
+/// Where a URL's connection goes.
+inline connect_target connect_target_of(const boost::urls::url_view_base& url, bool use_tls)
+{
+    const auto origin = origin_of(url);
+    const bool literal = is_ip_literal(origin.host);
+    return {origin.host, origin.port, use_tls, literal, display_origin(url)};
+}
 
 inline double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
 
@@ -65,23 +66,24 @@ inline mapped_error map_limited_error(const boost::system::error_code& ec, phase
 using endpoint_list = boost::asio::ip::tcp::resolver::results_type;
 
 /// The address of a host given as an IP literal; on failure, out.error.
-inline endpoint_list literal_endpoint(const connect_target& target, connect_outcome& out)
+inline endpoint_list literal_endpoint(const connect_target& target, mapped_error& error)
 {
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(target.host, ec);
     if (ec) {
-        out.error = map_io_error(ec, phase::dns, target.display);
+        error = map_io_error(ec, phase::dns, target.display);
         return {};
     }
     return endpoint_list::create(boost::asio::ip::tcp::endpoint(address, target.port), target.host,
                                  std::to_string(target.port));
 }
 
-/// The addresses of a host name, within `limit`; on failure, out.error. A coroutine of
+/// The addresses of a host name, within `limit`; on failure, `error`. A coroutine of
 /// its own, so that open_connection's frame (every connecting call has one) holds no
 /// resolver state.
 inline boost::asio::awaitable<void> resolve_host(const connect_target& target, const wait_limit& limit,
-                                                 connect_outcome& out, endpoint_list& endpoints)
+                                                 mapped_error& error, corest::timings& timings,
+                                                 endpoint_list& endpoints)
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
@@ -105,66 +107,83 @@ inline boost::asio::awaitable<void> resolve_host(const connect_target& target, c
     }
     auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port), as_result);
     state->timer.cancel();
-    out.dns_seconds = seconds_since(t0);
-    if (state->timed_out) out.error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display);
-    else if (ec) out.error = map_io_error(ec, phase::dns, target.display);
+    timings.dns = seconds_since(t0);
+    if (state->timed_out) error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display);
+    else if (ec) error = map_io_error(ec, phase::dns, target.display);
     else endpoints = std::move(results);
 }
 
-/// The TLS handshake on a connected socket, within `limit`; false (with out.error and
+/// The TLS handshake on a connected socket, within `limit`; false (with `error` and
 /// the socket closed) when it fails. A coroutine of its own, like resolve_host.
 inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_target& target, const tls_settings& tls,
-                                              const wait_limit& limit, connect_outcome& out)
+                                              const wait_limit& limit, mapped_error& error, corest::timings& timings)
 {
     namespace net = boost::asio;
     const auto t0 = clock::now();
     if (!prepare_tls_session(*conn.tls, target.host, target.ip_literal, tls)) {
-        out.error = {corest::error::tls_error, "could not set the TLS server name for " + target.display};
+        error = {corest::error::tls_error, "could not set the TLS server name for " + target.display};
         co_return false;
     }
     apply_limit(conn.tcp(), limit);
     auto [ec] = co_await conn.tls->async_handshake(net::ssl::stream_base::client, as_result);
-    out.tls_seconds = seconds_since(t0);
+    timings.tls = seconds_since(t0);
     if (!ec) co_return true;
     long verify = SSL_get_verify_result(conn.tls->native_handle());
     if (ec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
-        out.error = {corest::error::tls_error,
-                     "TLS handshake with " + target.display + " failed: " + verify_failure_reason(verify)};
+        error = {corest::error::tls_error,
+                 "TLS handshake with " + target.display + " failed: " + verify_failure_reason(verify)};
     else
-        out.error = map_limited_error(ec, phase::tls, limit, target.display);
+        error = map_limited_error(ec, phase::tls, limit, target.display);
     conn.close();
     co_return false;
 }
 
-/// Everything by reference: the caller's frame keeps it while this runs, and copies
-/// would sit in both frames of every call that is connecting.
-inline boost::asio::awaitable<connect_outcome> open_connection(const connect_target& target,
-                                                               const std::shared_ptr<boost::asio::ssl::context>& ssl_ctx,
-                                                               const tls_settings& tls, corest::seconds connect_timeout,
-                                                               const call_deadline& deadline, const std::string& pool_key)
+/// Opens a new connection to the origin of `url` into `result`: the SSL context (https),
+/// resolution, TCP connect and TLS handshake, within connect_timeout and the call's
+/// deadline. On failure `result` stays null and `error` says why; `timings` gets the dns,
+/// connect and tls phases. Everything by reference, the outputs included: the caller's
+/// frame keeps them, and this frame (every connecting call has one) holds only what
+/// connecting needs.
+inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_base& url, bool use_tls,
+                                                    const tls_settings* tls, tls_context_cache& contexts,
+                                                    corest::seconds connect_timeout, const call_deadline& deadline,
+                                                    const std::string& pool_key, mapped_error& error,
+                                                    corest::timings& timings, std::unique_ptr<connection>& result)
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
-    connect_outcome out;
+    std::shared_ptr<net::ssl::context> ssl_ctx;
+    if (use_tls) {
+        auto built = contexts.get(*tls);
+        if (!built.context) {
+            error = {corest::error::invalid_input, built.problem};
+            co_return;
+        }
+        ssl_ctx = std::move(built.context);
+    }
+    const connect_target target = connect_target_of(url, use_tls);
     const auto started = clock::now();
     const auto limit = deadline.limit(connect_timeout, started);
     endpoint_list endpoints;
-    if (target.ip_literal) endpoints = literal_endpoint(target, out);
-    else co_await resolve_host(target, limit, out, endpoints);
-    if (out.error.code != corest::error::ok) co_return out;
+    if (target.ip_literal) endpoints = literal_endpoint(target, error);
+    else co_await resolve_host(target, limit, error, timings, endpoints);
+    if (error.code != corest::error::ok) co_return;
     // A per-operation cancellation reaches only the operation in flight when it is
     // emitted: one emitted between two operations, or during name resolution (which
     // ignores it), is seen here, in the coroutine's cancellation state.
     const auto after_resolve = co_await net::this_coro::cancellation_state;
     if (after_resolve.cancelled() != net::cancellation_type::none) {
-        out.error = cancelled_error(target.display);
-        co_return out;
+        error = cancelled_error(target.display);
+        co_return;
     }
 
     auto conn = std::make_unique<connection>();
     conn->pool_key = pool_key;
-    if (target.use_tls) conn->tls = std::make_unique<tls_stream>(co_await net::this_coro::executor, *ssl_ctx);
-    else conn->plain.emplace(co_await net::this_coro::executor);
+    {
+        const auto ex = co_await net::this_coro::executor;
+        if (use_tls) conn->tls = std::make_unique<tls_stream>(ex, *ssl_ctx);
+        else conn->plain.emplace(ex);
+    }
 
     // TCP connect, within what is left of connect_timeout.
     auto t0 = clock::now();
@@ -182,26 +201,25 @@ inline boost::asio::awaitable<connect_outcome> open_connection(const connect_tar
         // A timeout spent the budget of every address; a cancellation ends the call.
         if (!ec || ec == boost::beast::error::timeout || ec == net::error::operation_aborted) break;
     }
-    out.connect_seconds = seconds_since(t0);
+    timings.connect = seconds_since(t0);
     if (cec) {
-        out.error = map_limited_error(cec, phase::connect, remaining, target.display);
-        co_return out;
+        error = map_limited_error(cec, phase::connect, remaining, target.display);
+        co_return;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
     const auto after_connect = co_await net::this_coro::cancellation_state;
     if (after_connect.cancelled() != net::cancellation_type::none) {
         conn->close();
-        out.error = cancelled_error(target.display);
-        co_return out;
+        error = cancelled_error(target.display);
+        co_return;
     }
 
-    if (target.use_tls) {
+    if (use_tls) {
         if (remaining.duration) remaining.duration = *limit.duration - (clock::now() - started);
-        if (!co_await handshake(*conn, target, tls, remaining, out)) co_return out;
+        if (!co_await handshake(*conn, target, *tls, remaining, error, timings)) co_return;
     }
     conn->tcp().expires_never();
-    out.conn = std::move(conn);
-    co_return out;
+    result = std::move(conn);
 }
 
 } // namespace corest::detail

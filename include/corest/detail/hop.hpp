@@ -90,51 +90,20 @@ inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
     return key;
 }
 
-/// For a hop that found no idle connection: a slot, or an open connection another call
-/// hands over on its way back to the pool (`reused`), else a new connection. On failure
-/// `conn` stays null and out.error says why. A coroutine of its own: what connecting
-/// needs is gone from memory once the hop has its connection.
-inline boost::asio::awaitable<void> lease_connection(client_state& st, const hop_input& in, const std::string& key,
-                                                     bool use_tls, hop_output& out,
-                                                     std::unique_ptr<connection>& conn, bool& reused)
+/// Waits for a slot to `key` when none is free (a cap is reached, or others wait). On
+/// success the slot is taken, and `conn` is set when another call handed over its open
+/// connection on the way back to the pool; else out.error says why. A coroutine of its
+/// own (the pool's wait is one more): a call that finds a free slot has neither frame.
+inline boost::asio::awaitable<void> wait_for_slot(client_state& st, const hop_input& in, const std::string& key,
+                                                  hop_output& out, std::unique_ptr<connection>& conn)
 {
-    std::shared_ptr<boost::asio::ssl::context> ssl_ctx;
-    if (use_tls) {
-        auto built = st.tls_contexts.get(*in.tls);
-        if (!built.context) {
-            out.error = {corest::error::invalid_input, built.problem};
-            co_return;
-        }
-        ssl_ctx = std::move(built.context);
-    }
-    if (!st.pool.try_acquire_slot(key)) {
-        auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
-        if (grant.status == slot_wait::cancelled) {
-            out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
-            co_return;
-        }
-        if (grant.status == slot_wait::timed_out) {
-            out.error = timeout_error(phase::total, in.limits.target() + " (waiting for a free connection slot)");
-            co_return;
-        }
-        if (grant.handed) {
-            conn = std::move(grant.handed);
-            reused = true;
-            co_return;
-        }
-    }
-    const auto origin = origin_of(*in.url);
-    const connect_target target{origin.host, origin.port, use_tls, is_ip_literal(origin.host), in.limits.target()};
-    auto opened = co_await open_connection(target, ssl_ctx, *in.tls, in.connect_timeout, in.limits.deadline, key);
-    out.timings.dns = opened.dns_seconds;
-    out.timings.connect = opened.connect_seconds;
-    out.timings.tls = opened.tls_seconds;
-    if (!opened.conn) {
-        st.pool.release_slot(key);
-        out.error = std::move(opened.error);
-        co_return;
-    }
-    conn = std::move(opened.conn);
+    auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
+    if (grant.status == slot_wait::cancelled)
+        out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
+    else if (grant.status == slot_wait::timed_out)
+        out.error = timeout_error(phase::total, in.limits.target() + " (waiting for a free connection slot)");
+    else
+        conn = std::move(grant.handed);
 }
 
 /// Copies what the call needs from a response head into `out`.
@@ -189,12 +158,21 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         // The re-send after a stale pooled connection goes on a new connection: another
         // idle one may be just as stale (a server restart closes them all at once).
         std::unique_ptr<connection> conn = round == 0 ? st.pool.take_idle(key, started) : nullptr;
-        bool reused = conn != nullptr;
-        if (!conn) {
-            co_await lease_connection(st, in, key, use_tls, out, conn, reused);
-            if (!conn) co_return;
+        if (!conn && !st.pool.try_acquire_slot(key)) {
+            co_await wait_for_slot(st, in, key, out, conn);
+            if (out.error.code != corest::error::ok) co_return;
         }
-        if (reused) out.timings = {};
+        const bool reused = conn != nullptr;   // from the idle list, or handed over
+        if (reused) {
+            out.timings = {};
+        } else {
+            co_await open_connection(*in.url, use_tls, in.tls, st.tls_contexts, in.connect_timeout, in.limits.deadline,
+                                     key, out.error, out.timings, conn);
+            if (!conn) {
+                st.pool.release_slot(key);
+                co_return;
+            }
+        }
 
         const auto send_started = clock::now();
         mapped_error failure = co_await on_stream(*conn, [&](auto& s) {
