@@ -116,7 +116,7 @@ struct attempt_outcome {
     std::vector<history_entry> history;
 };
 
-/// Where an attempt's hops stand. Lives in run_attempt's frame and is never moved
+/// Where an attempt's hops stand. Lives in execute's frame and is never moved
 /// (`at` may point at `redirected`).
 struct hop_cursor {
     // The URL of the hop: first_url, then the latest Location followed. A pointer, not a
@@ -244,48 +244,36 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     return false;
 }
 
-/// One attempt into `out` (a fresh attempt_outcome): the first request and every
-/// redirect hop it leads to. Each hop's response lands in out.last.
-inline boost::asio::awaitable<void> run_attempt(client_state& st, execution& x, attempt_outcome& out)
+/// What follows a hop.
+enum class hop_next {
+    follow,          // a redirect: the cursor moved on
+    refresh_token,   // a 401 with an OAuth2 token: fetch a new one and re-send once
+    end              // the attempt ends: an error, or the final response, in `out`
+};
+
+/// After a hop whose output is in out.last: its log lines join the call's log, and the
+/// attempt ends, follows a redirect, or re-sends with a new token.
+inline hop_next after_hop(client_state& st, execution& x, hop_cursor& c, attempt_outcome& out, bool same_origin,
+                          bool& refreshed_token)
 {
-    hop_cursor c;
-    c.at = &x.first_url;
-    c.method = x.req.method;
-    bool refreshed_token = false;
-
-    for (;;) {
-        const bool same_origin = c.hops == 0 || origin_of(c.current()) == origin_of(x.first_url);
-        body_rules rules{&x, &c};
-        // By reference: `rules` lives in this frame while the hop runs, and a
-        // std::function holding a reference_wrapper never allocates.
-        const body_decider decide = std::ref(rules);
-        hop_input in = prepare_hop(x, c, same_origin);
-        hop_output& hop = out.last;
-        hop = hop_output{};
-        co_await run_hop(st, in, decide, hop);
-        for (auto& line : hop.log) x.log.push_back(std::move(line));
-        hop.log.clear();
-        if (hop.error.code != corest::error::ok) {
-            out.error = std::move(hop.error);
-            if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(c.current());
-            co_return;
-        }
-
-        // A 401 with an OAuth2 token: drop it, fetch a new one, re-send once.
-        if (hop.status == 401 && x.has_oauth_token() && x.extras->oauth_key && !refreshed_token && same_origin) {
-            for (const auto& cookie : hop.set_cookies)
-                x.jar.set_from_header(c.current(), cookie, std::chrono::system_clock::now());
-            refreshed_token = true;
-            st.tokens.invalidate(*x.extras->oauth_key, *x.extras->oauth_token);
-            x.extras->oauth_token.reset();
-            x.log.push_back("the target answered 401: fetching a new token and re-sending once");
-            out.error = co_await obtain_token(st, x);
-            if (out.error.code != corest::error::ok) co_return;
-            continue;
-        }
-        if (follow_or_finish(x, c, out)) continue;
-        co_return;
+    hop_output& hop = out.last;
+    for (auto& line : hop.log) x.log.push_back(std::move(line));
+    hop.log.clear();
+    if (hop.error.code != corest::error::ok) {
+        out.error = std::move(hop.error);
+        if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(c.current());
+        return hop_next::end;
     }
+    if (hop.status == 401 && x.has_oauth_token() && x.extras->oauth_key && !refreshed_token && same_origin) {
+        for (const auto& cookie : hop.set_cookies)
+            x.jar.set_from_header(c.current(), cookie, std::chrono::system_clock::now());
+        refreshed_token = true;
+        st.tokens.invalidate(*x.extras->oauth_key, *x.extras->oauth_token);
+        x.extras->oauth_token.reset();
+        x.log.push_back("the target answered 401: fetching a new token and re-sending once");
+        return hop_next::refresh_token;
+    }
+    return follow_or_finish(x, c, out) ? hop_next::follow : hop_next::end;
 }
 
 /// Sleeps for a back-off delay; false when the caller cancelled.
@@ -508,7 +496,30 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
         x.attempts = retries + 1;
         a = attempt_outcome{};
         if (x.uses_oauth2() && !x.has_oauth_token()) a.error = co_await obtain_token(*st, x);
-        if (a.error.code == corest::error::ok) co_await run_attempt(*st, x, a);
+        // The attempt: the first request and every redirect hop it leads to, each hop's
+        // response in a.last. Inline, not a coroutine of its own: one frame fewer per call.
+        if (a.error.code == corest::error::ok) {
+            hop_cursor c;
+            c.at = &x.first_url;
+            c.method = x.req.method;
+            bool refreshed_token = false;
+            for (;;) {
+                const bool same_origin = c.hops == 0 || origin_of(c.current()) == origin_of(x.first_url);
+                body_rules rules{&x, &c};
+                // By reference: `rules` lives in this frame while the hop runs, and a
+                // std::function holding a reference_wrapper never allocates.
+                const body_decider decide = std::ref(rules);
+                hop_input in = prepare_hop(x, c, same_origin);
+                a.last = hop_output{};
+                co_await run_hop(*st, in, decide, a.last);
+                const hop_next next = after_hop(*st, x, c, a, same_origin, refreshed_token);
+                if (next == hop_next::end) break;
+                if (next == hop_next::refresh_token) {
+                    a.error = co_await obtain_token(*st, x);
+                    if (a.error.code != corest::error::ok) break;
+                }
+            }
+        }
         const after_attempt next = plan_after_attempt(x, a, retries);
         if (next.what == kind::stop) break;
         if (!co_await back_off(next.delay)) {
