@@ -53,23 +53,14 @@ struct exchange_limits {
     std::string target() const { return display_origin(*url); }
 };
 
-/// Writes the request head and its body (streamed from an encoded_body).
+/// Writes the request head, then a body of several segments (files included) streamed
+/// in chunks. A coroutine of its own: most requests are one write (send_request).
 template <class Stream>
-boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::tcp_stream& tcp,
-                                                  const std::string& head, const encoded_body& body,
-                                                  const exchange_limits& lim)
+boost::asio::awaitable<mapped_error> send_streamed_request(Stream& stream, const std::string& head,
+                                                           const encoded_body& body, const wait_limit& limit,
+                                                           const exchange_limits& lim)
 {
     namespace net = boost::asio;
-    auto limit = lim.deadline.limit(lim.write_timeout);
-    apply_limit(tcp, limit);
-    if (auto single = body.single_buffer(); single || body.segments.empty()) {
-        std::array<net::const_buffer, 2> buffers{net::buffer(head),
-                                                 single ? net::buffer(single->data(), single->size())
-                                                        : net::const_buffer()};
-        auto [ec, n] = co_await net::async_write(stream, buffers, as_result_on<Stream>());
-        if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
-        co_return mapped_error{};
-    }
     auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
     if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
     body_reader reader(body);
@@ -82,6 +73,24 @@ boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::
         auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), as_result_on<Stream>());
         if (wec) co_return map_limited_error(wec, phase::write, limit, lim.target());
     }
+    co_return mapped_error{};
+}
+
+/// Writes the request head and its body (streamed from an encoded_body).
+template <class Stream>
+boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                  const std::string& head, const encoded_body& body,
+                                                  const exchange_limits& lim)
+{
+    namespace net = boost::asio;
+    const auto limit = lim.deadline.limit(lim.write_timeout);
+    apply_limit(tcp, limit);
+    const auto single = body.single_buffer();
+    if (!single && !body.segments.empty()) co_return co_await send_streamed_request(stream, head, body, limit, lim);
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(head), single ? net::buffer(single->data(), single->size()) : net::const_buffer()};
+    auto [ec, n] = co_await net::async_write(stream, buffers, as_result_on<Stream>());
+    if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
     co_return mapped_error{};
 }
 
