@@ -83,6 +83,23 @@ BOOST_AUTO_TEST_CASE(retry_after_503_then_success)
     BOOST_TEST(log_has(r, "retrying in 1s"));
 }
 
+BOOST_AUTO_TEST_CASE(log_explains_a_stop_only_for_an_unexpected_status)
+{
+    // An expected answer that is not retried needs no explanation; an unexpected one
+    // says why it was not retried.
+    fault_server ok_srv(corest::test::respond(ok_response));
+    auto ok = call(get(ok_srv.url("/")));
+    BOOST_TEST_REQUIRE(ok.ok(), ok.message);
+    const std::vector<std::string> expected_log{"GET " + ok_srv.url("/"), "attempt 1: 200"};
+    BOOST_TEST(ok.log == expected_log, boost::test_tools::per_element());
+
+    fault_server missing_srv(corest::test::respond("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
+    auto missing = call(get(missing_srv.url("/")));
+    BOOST_TEST((missing.error == corest::error::not_found));
+    BOOST_TEST(missing.attempts == 1u);
+    BOOST_TEST(log_has(missing, "status 404 is not in retry_status_code"));
+}
+
 BOOST_AUTO_TEST_CASE(retry_status_exhausted_by_deadline)
 {
     fault_server srv(corest::test::respond("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"));
