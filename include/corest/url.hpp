@@ -46,6 +46,9 @@ struct origin {
     std::string host;
     std::uint16_t port = 0;
     bool operator==(const origin&) const = default;
+
+    /// "scheme://host:port", the port always written: keys pools and breakers.
+    std::string key() const { return scheme + "://" + host + ":" + std::to_string(port); }
 };
 
 namespace detail {

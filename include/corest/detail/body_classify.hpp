@@ -203,10 +203,19 @@ inline std::string windows1252_to_utf8(std::string_view s)
 
 /// Received header text (a value, a reason phrase, a cookie) as output text: obs-text
 /// (RFC 9110 5.5) is historically ISO-8859-1, so bytes that are not valid UTF-8 are read
-/// as Latin-1. Keeps every output valid UTF-8 (and to_json's JSON valid).
+/// as Latin-1. Keeps every output valid UTF-8 (and to_json's JSON valid). Appends to `out`.
+inline void append_output_text(std::string& out, std::string_view s)
+{
+    if (is_valid_utf8(s)) out.append(s);
+    else out += latin1_to_utf8(s);
+}
+
+/// The same, as a new string.
 inline std::string output_text(std::string_view s)
 {
-    return is_valid_utf8(s) ? std::string(s) : latin1_to_utf8(s);
+    std::string out;
+    append_output_text(out, s);
+    return out;
 }
 
 /// The body as JSON, when the whole of it (a UTF-8 BOM aside) is one JSON text.

@@ -14,6 +14,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
@@ -55,6 +56,11 @@ inline mapped_error cancelled_error(std::string_view target)
     return {corest::error::cancelled, "the call to " + std::string(target) + " was cancelled"};
 }
 
+inline bool is_cancelled(const boost::asio::cancellation_state& cs)
+{
+    return cs.cancelled() != boost::asio::cancellation_type::none;
+}
+
 /// A time-out error for the phase, or for "total" when the call's deadline was the bound.
 inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& l,
                                       std::string_view target)
@@ -65,7 +71,7 @@ inline mapped_error map_limited_error(const boost::system::error_code& ec, phase
 
 using endpoint_list = boost::asio::ip::tcp::resolver::results_type;
 
-/// The address of a host given as an IP literal; on failure, out.error.
+/// The address of a host given as an IP literal; on failure, `error`.
 inline endpoint_list literal_endpoint(const connect_target& target, mapped_error& error)
 {
     boost::system::error_code ec;
@@ -172,7 +178,7 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     // emitted: one emitted between two operations, or during name resolution (which
     // ignores it), is seen here, in the coroutine's cancellation state.
     const auto after_resolve = co_await net::this_coro::cancellation_state;
-    if (after_resolve.cancelled() != net::cancellation_type::none) {
+    if (is_cancelled(after_resolve)) {
         error = cancelled_error(target.display);
         co_return;
     }
@@ -208,7 +214,7 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
     const auto after_connect = co_await net::this_coro::cancellation_state;
-    if (after_connect.cancelled() != net::cancellation_type::none) {
+    if (is_cancelled(after_connect)) {
         conn->close();
         error = cancelled_error(target.display);
         co_return;

@@ -59,7 +59,7 @@ auto on_stream(connection& c, F&& f)
     return c.tls ? f(*c.tls) : f(*c.plain);
 }
 
-/// The pool key of a hop: its origin (as origin_of gives it), and for https the TLS
+/// The pool key of a hop: its origin (as origin::key() writes it), and for https the TLS
 /// settings. Built in one string for the common host (a name or IPv4 address without
 /// escapes): this runs for every hop.
 inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
@@ -80,8 +80,7 @@ inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
         key += ':';
         key.append(port, port_end);
     } else {
-        const auto origin = origin_of(u);
-        key = origin.scheme + "://" + origin.host + ":" + std::to_string(origin.port);
+        key = origin_of(u).key();
     }
     if (use_tls) {
         key += '|';
@@ -132,11 +131,6 @@ inline bool open_body_file(body_target& where, hop_output& out)
     out.file = std::make_unique<file_sink>(std::move(sink));
     where.file = out.file.get();
     return true;
-}
-
-inline bool is_cancelled(const boost::asio::cancellation_state& cs)
-{
-    return cs.cancelled() != boost::asio::cancellation_type::none;
 }
 
 /// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the

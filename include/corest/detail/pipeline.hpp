@@ -373,9 +373,8 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
         x.log.push_back("warning: verify_ssl is false: the server's certificate is not checked");
 
     if (rq.circuit_breaker.enabled) {
-        const auto o = origin_of(x.first_url);
         std::string& key = x.extra().breaker_key;
-        key = o.scheme + "://" + o.host + ":" + std::to_string(o.port);
+        key = origin_of(x.first_url).key();
         if (!st.breakers.allow(key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
             auto r = std::make_unique<result>();
             r->error = corest::error::circuit_open;

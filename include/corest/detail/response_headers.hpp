@@ -19,13 +19,6 @@
 
 namespace corest::detail {
 
-/// Appends `v` to `out` as valid UTF-8 (obs-text read as Latin-1).
-inline void append_output_text(std::string& out, std::string_view v)
-{
-    if (is_valid_utf8(v)) out.append(v);
-    else out += latin1_to_utf8(v);
-}
-
 inline corest::header_list normalize_headers(const boost::beast::http::fields& f)
 {
     // A linear search finds repeats among the few names a response usually has; past
