@@ -1,5 +1,5 @@
 // fuzz_response_reader: the response reader of one exchange (include/corest/detail/exchange.hpp:
-// read_response_head and read_response_body, with content decoding from
+// read_response_head, take_buffered_body and read_response_body, with content decoding from
 // detail/content_decoder.hpp), fed arbitrary bytes through boost::beast::test::stream,
 // then what the pipeline makes of the response: normalize_headers, the cookie jar,
 // classify_body and to_json.
@@ -80,7 +80,8 @@ net::awaitable<void> exchange(beast::test::stream& stream, beast::tcp_stream& tc
     static const boost::urls::url_view fuzz_url("http://fuzz.example");
     limits.url = &fuzz_url;
     bool received_any = false;
-    out.head_error = co_await d::read_response_head(stream, tcp, buffer, parser, head_method, limits, received_any);
+    out.head_error =
+        co_await d::read_response_head(stream, tcp, buffer, parser, head_method, limits, received_any, net::use_awaitable);
     if (out.head_error.code != corest::error::ok) co_return;
 
     auto& res = parser->get();
@@ -94,7 +95,8 @@ net::awaitable<void> exchange(beast::test::stream& stream, beast::tcp_stream& tc
     out.encoded = res.find(http::field::content_encoding) != res.end();
 
     if (target.where == d::body_target::kind::memory) target.memory = &out.kept;
-    out.body = co_await d::read_response_body(stream, tcp, buffer, *parser, target, limits);
+    if (!d::take_buffered_body(buffer, *parser, target, out.body))   // as run_hop does
+        co_await d::read_response_body(stream, tcp, buffer, *parser, target, limits, out.body);
     out.body_read = true;
 }
 

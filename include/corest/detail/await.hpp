@@ -6,11 +6,11 @@
 // coroutine frame (use_awaitable allocates one per operation: several per call).
 // `as_tuple` turns errors into values: corest never throws for a failed call.
 
+#include <corest/detail/connection.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <type_traits>
 
@@ -23,13 +23,12 @@ inline constexpr auto as_result = boost::asio::as_tuple(boost::asio::deferred);
 /// uses none of them; the fuzzers' test stream is one) keep use_awaitable.
 inline constexpr auto as_result_framed = boost::asio::as_tuple(boost::asio::use_awaitable);
 
-/// The token for an operation on `Stream`: corest's TCP and TLS streams take `deferred`;
-/// any other (the fuzzers' beast::test::stream) keeps use_awaitable.
+/// The token for an operation on `Stream`: a corest connection takes `deferred`; any other
+/// stream (the fuzzers' beast::test::stream) keeps use_awaitable.
 template <class Stream>
 constexpr auto as_result_on()
 {
-    if constexpr (std::is_same_v<Stream, boost::beast::tcp_stream> ||
-                  std::is_same_v<Stream, boost::asio::ssl::stream<boost::beast::tcp_stream>>)
+    if constexpr (std::is_same_v<Stream, connection>)
         return as_result;
     else
         return as_result_framed;

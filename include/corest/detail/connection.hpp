@@ -4,6 +4,8 @@
 // One HTTP/1.1 connection: a TCP stream, or TLS over it, plus the bytes read
 // past the last response. Owned by one call at a time (a pool lease).
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -46,6 +48,34 @@ struct connection {
     }
 
     bool is_open() { return tcp().socket().is_open(); }
+
+    // The connection is an asynchronous stream itself, TLS or not decided per operation:
+    // the exchange code (detail/exchange.hpp) is compiled once, not once per stream type,
+    // and a hop awaits one operation type where it would await one of two.
+    using executor_type = boost::asio::any_io_executor;
+    executor_type get_executor() { return tcp().get_executor(); }
+
+    template <class MutableBufferSequence, class Token>
+    auto async_read_some(const MutableBufferSequence& buffers, Token&& token)
+    {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, const MutableBufferSequence& b) {
+                if (tls) tls->async_read_some(b, std::move(handler));
+                else plain->async_read_some(b, std::move(handler));
+            },
+            token, buffers);
+    }
+
+    template <class ConstBufferSequence, class Token>
+    auto async_write_some(const ConstBufferSequence& buffers, Token&& token)
+    {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [this](auto handler, const ConstBufferSequence& b) {
+                if (tls) tls->async_write_some(b, std::move(handler));
+                else plain->async_write_some(b, std::move(handler));
+            },
+            token, buffers);
+    }
 };
 
 } // namespace corest::detail

@@ -20,6 +20,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -53,14 +55,23 @@ struct exchange_limits {
     std::string target() const { return display_origin(*url); }
 };
 
-/// Writes the request head, then a body of several segments (files included) streamed
-/// in chunks. A coroutine of its own: most requests are one write (send_request).
+/// True when the body is sent in chunks by send_streamed_request (several segments, files
+/// among them); else the head and body go out in one write (send_request).
+inline bool needs_streaming(const encoded_body& body)
+{
+    return !body.single_buffer() && !body.segments.empty();
+}
+
+/// Writes the request head, then a body of several segments streamed in chunks. A
+/// coroutine of its own: most requests are one write (send_request).
 template <class Stream>
-boost::asio::awaitable<mapped_error> send_streamed_request(Stream& stream, const std::string& head,
-                                                           const encoded_body& body, const wait_limit& limit,
+boost::asio::awaitable<mapped_error> send_streamed_request(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                           const std::string& head, const encoded_body& body,
                                                            const exchange_limits& lim)
 {
     namespace net = boost::asio;
+    const auto limit = lim.deadline.limit(lim.write_timeout);
+    apply_limit(tcp, limit);
     auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
     if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
     body_reader reader(body);
@@ -76,22 +87,49 @@ boost::asio::awaitable<mapped_error> send_streamed_request(Stream& stream, const
     co_return mapped_error{};
 }
 
-/// Writes the request head and its body (streamed from an encoded_body).
+/// Writes the request head and a body of at most one buffer in one write, under
+/// write_timeout. A composed operation: it needs no coroutine frame. Completes with a
+/// mapped_error.
 template <class Stream>
-boost::asio::awaitable<mapped_error> send_request(Stream& stream, boost::beast::tcp_stream& tcp,
-                                                  const std::string& head, const encoded_body& body,
-                                                  const exchange_limits& lim)
+class send_request_op {
+public:
+    send_request_op(Stream& stream, boost::beast::tcp_stream& tcp, const std::string& head, const encoded_body& body,
+                    const exchange_limits& lim)
+        : stream_(&stream), tcp_(&tcp), lim_(&lim)
+    {
+        const auto single = body.single_buffer();
+        buffers_ = {boost::asio::buffer(head),
+                    single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer()};
+    }
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t = 0)
+    {
+        if (!sent_) {
+            sent_ = true;
+            limit_ = lim_->deadline.limit(lim_->write_timeout);
+            apply_limit(*tcp_, limit_);
+            boost::asio::async_write(*stream_, buffers_, std::move(self));
+            return;
+        }
+        self.complete(ec ? map_limited_error(ec, phase::write, limit_, lim_->target()) : mapped_error{});
+    }
+
+private:
+    Stream* stream_;
+    boost::beast::tcp_stream* tcp_;
+    const exchange_limits* lim_;
+    std::array<boost::asio::const_buffer, 2> buffers_;
+    wait_limit limit_;
+    bool sent_ = false;
+};
+
+template <class Stream, class Token>
+auto send_request(Stream& stream, boost::beast::tcp_stream& tcp, const std::string& head, const encoded_body& body,
+                  const exchange_limits& lim, Token&& token)
 {
-    namespace net = boost::asio;
-    const auto limit = lim.deadline.limit(lim.write_timeout);
-    apply_limit(tcp, limit);
-    const auto single = body.single_buffer();
-    if (!single && !body.segments.empty()) co_return co_await send_streamed_request(stream, head, body, limit, lim);
-    const std::array<net::const_buffer, 2> buffers{
-        net::buffer(head), single ? net::buffer(single->data(), single->size()) : net::const_buffer()};
-    auto [ec, n] = co_await net::async_write(stream, buffers, as_result_on<Stream>());
-    if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
-    co_return mapped_error{};
+    return boost::asio::async_compose<Token, void(mapped_error)>(
+        send_request_op<Stream>(stream, tcp, head, body, lim), token);
 }
 
 /// Reading is one socket read at a time, fed to the parser. Beast's http::async_read_some
@@ -147,42 +185,116 @@ inline char* body_scratch()
 }
 
 /// Reads the final response head into `parser` (interim 1xx responses are skipped).
-/// `received_any` tells whether any response byte arrived (a stale pooled connection has none).
+/// `received_any` tells whether any response byte arrived (a stale pooled connection has
+/// none). Completes with a mapped_error.
+///
+/// A hand-written composed operation, not a coroutine: every call waiting for its response
+/// is in here, and a coroutine would give each a frame; this state rides in the read.
 template <class Stream>
-boost::asio::awaitable<mapped_error> read_response_head(Stream& stream, boost::beast::tcp_stream& tcp,
-                                                        boost::beast::flat_buffer& buffer,
-                                                        std::optional<response_parser>& parser, bool head_method,
-                                                        const exchange_limits& lim, bool& received_any)
-{
-    namespace net = boost::asio;
-    namespace http = boost::beast::http;
-    received_any = false;
-    for (;;) {
-        parser.emplace();
-        parser->header_limit(header_block_limit);
-        parser->body_limit(boost::none);
-        if (head_method) parser->skip(true);
-        // read_timeout is the longest silence: the timer restarts for every read, so a
-        // slow but live peer is not cut off, and a silent one is.
-        while (!parser->is_header_done()) {
-            auto limit = lim.deadline.limit(lim.read_timeout);
-            apply_limit(tcp, limit);
-            boost::system::error_code ec;
-            if (!parse_buffered(buffer, *parser, ec)) {
-                auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), as_result_on<Stream>());
-                ec = parse_received(buffer, *parser, read_ec, n);
-            }
-            if (parser->got_some() || buffer.size() > 0) received_any = true;
-            if (ec == http::error::need_buffer && parser->is_header_done()) break;   // body bytes wait
-            if (ec) co_return map_limited_error(ec, phase::read, limit, lim.target());
-        }
-        const unsigned status = parser->get().result_int();
-        if (status < 100)   // three digits ("000"-"099") but no status class: not a response
-            co_return mapped_error{corest::error::protocol_error, "malformed response: status code " +
-                                       std::to_string(status) + " is not 100-999 (read " + lim.target() + ")"};
-        if (status >= 100 && status < 200 && status != 101) continue;   // 100 Continue, 103 Early Hints
-        co_return mapped_error{};
+class read_response_head_op {
+public:
+    read_response_head_op(Stream& stream, boost::beast::tcp_stream& tcp, boost::beast::flat_buffer& buffer,
+                          std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
+                          bool& received_any)
+        : stream_(&stream), tcp_(&tcp), buffer_(&buffer), parser_(&parser), lim_(&lim),
+          received_any_(&received_any), head_method_(head_method)
+    {
     }
+
+    template <class Self>
+    void operator()(Self& self, boost::system::error_code read_ec = {}, std::size_t n = 0)
+    {
+        switch (state_) {
+        case state::starting:
+            *received_any_ = false;
+            begin_message();
+            if (buffer_->size() > 0) {
+                // Buffered bytes could settle the head at once: never complete inside
+                // the initiating function.
+                state_ = state::resumed;
+                boost::asio::post(std::move(self));
+                return;
+            }
+            break;
+        case state::resumed:
+            break;
+        case state::reading:
+            if (settled(self, parse_received(*buffer_, **parser_, read_ec, n))) return;
+            break;
+        }
+        for (;;) {
+            // read_timeout is the longest silence: the timer restarts for every read, so a
+            // slow but live peer is not cut off, and a silent one is.
+            limit_ = lim_->deadline.limit(lim_->read_timeout);
+            apply_limit(*tcp_, limit_);
+            boost::system::error_code ec;
+            if (!parse_buffered(*buffer_, **parser_, ec)) {
+                state_ = state::reading;
+                stream_->async_read_some(read_room(*buffer_), std::move(self));
+                return;
+            }
+            if (settled(self, ec)) return;
+        }
+    }
+
+private:
+    void begin_message()
+    {
+        parser_->emplace();
+        (*parser_)->header_limit(header_block_limit);
+        (*parser_)->body_limit(boost::none);
+        if (head_method_) (*parser_)->skip(true);
+    }
+
+    // After bytes were parsed (with `ec`): true when the operation completed; false when
+    // more must be read (the head is not complete, or it was an interim response).
+    template <class Self>
+    bool settled(Self& self, boost::system::error_code ec)
+    {
+        namespace http = boost::beast::http;
+        response_parser& parser = **parser_;
+        if (parser.got_some() || buffer_->size() > 0) *received_any_ = true;
+        if (ec == http::error::need_buffer && parser.is_header_done()) ec = {};   // body bytes wait
+        if (ec) {
+            self.complete(map_limited_error(ec, phase::read, limit_, lim_->target()));
+            return true;
+        }
+        if (!parser.is_header_done()) return false;
+        const unsigned status = parser.get().result_int();
+        if (status < 100) {   // three digits ("000"-"099") but no status class: not a response
+            self.complete(mapped_error{corest::error::protocol_error, "malformed response: status code " +
+                                                                          std::to_string(status) + " is not 100-999 (read " +
+                                                                          lim_->target() + ")"});
+            return true;
+        }
+        if (status >= 100 && status < 200 && status != 101) {   // 100 Continue, 103 Early Hints
+            begin_message();
+            return false;
+        }
+        self.complete(mapped_error{});
+        return true;
+    }
+
+    enum class state : unsigned char { starting, resumed, reading };
+
+    Stream* stream_;
+    boost::beast::tcp_stream* tcp_;
+    boost::beast::flat_buffer* buffer_;
+    std::optional<response_parser>* parser_;
+    const exchange_limits* lim_;
+    bool* received_any_;
+    wait_limit limit_;
+    bool head_method_;
+    state state_ = state::starting;
+};
+
+template <class Stream, class Token>
+auto read_response_head(Stream& stream, boost::beast::tcp_stream& tcp, boost::beast::flat_buffer& buffer,
+                        std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
+                        bool& received_any, Token&& token)
+{
+    return boost::asio::async_compose<Token, void(mapped_error)>(
+        read_response_head_op<Stream>(stream, tcp, buffer, parser, head_method, lim, received_any), token);
 }
 
 /// Where a response body goes: memory (capped), a file (dst), or nowhere (a
@@ -203,14 +315,54 @@ struct body_outcome {
     bool complete = false;                     // the body was read to its end
 };
 
+inline std::string body_too_large_message(std::uint64_t max_bytes)
+{
+    return "the response body is larger than max_response_bytes (" + std::to_string(max_bytes) + ")";
+}
+
+/// The body when it needs no read: all of it is buffered (a small response arrives with
+/// its head), it is not decoded, and it is kept in memory or discarded. Most calls end
+/// here, without the frame of read_response_body. False: read_response_body reads it.
+/// Like read_response_body's declared-length path, the bytes go past the parser.
+inline bool take_buffered_body(boost::beast::flat_buffer& buffer, response_parser& parser, const body_target& target,
+                               body_outcome& out)
+{
+    if (target.where == body_target::kind::file) return false;
+    const auto& head = parser.get();
+    if (target.decode && head.find(boost::beast::http::field::content_encoding) != head.end()) return false;
+    std::uint64_t length = 0;   // of what is left of the body
+    if (!parser.is_done()) {
+        const auto remaining = parser.content_length_remaining();
+        if (!remaining || *remaining > buffer.size()) return false;
+        length = *remaining;
+    }
+    if (length > target.max_bytes) {
+        out.error = {corest::error::response_too_large, body_too_large_message(target.max_bytes)};
+        return true;
+    }
+    const auto n = static_cast<std::size_t>(length);
+    if (target.where == body_target::kind::memory) {
+        target.memory->append(static_cast<const char*>(buffer.data().data()), n);
+        body_text_scan scan;
+        scan.finish(*target.memory);
+        out.text_scan = scan;
+    }
+    buffer.consume(n);
+    out.size = n;
+    out.complete = true;
+    return true;
+}
+
+/// Reads the body into `target`; `out` (fresh) says how that went. The outcome is written
+/// through a reference: awaiting a returned one would give the caller's frame a slot for it.
 template <class Stream>
-boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::beast::tcp_stream& tcp,
-                                                        boost::beast::flat_buffer& buffer, response_parser& parser,
-                                                        body_target target, const exchange_limits& lim)
+boost::asio::awaitable<void> read_response_body(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                boost::beast::flat_buffer& buffer, response_parser& parser,
+                                                const body_target& target, const exchange_limits& lim,
+                                                body_outcome& out)
 {
     namespace net = boost::asio;
     namespace http = boost::beast::http;
-    body_outcome out;
     std::optional<content_decoder> decoder;
     if (target.decode) {
         corest::error derr = corest::error::ok;
@@ -218,12 +370,10 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
             decoder = content_decoder::for_encoding(it->value(), derr);
         if (derr != corest::error::ok) {
             out.error = {derr, "the response has more content encodings than corest decodes (5)"};
-            co_return out;
+            co_return;
         }
     }
-    auto too_large = [&] {
-        return "the response body is larger than max_response_bytes (" + std::to_string(target.max_bytes) + ")";
-    };
+    auto too_large = [&] { return body_too_large_message(target.max_bytes); };
     std::error_code file_ec;
     body_text_scan scan;   // of a memory body, piece by piece while it is in cache
     // Delivers decoded bytes to the target, enforcing the cap.
@@ -269,7 +419,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         std::uint64_t left = *parser.content_length_remaining();
         if (left > target.max_bytes) {
             out.error = {corest::error::response_too_large, too_large()};
-            co_return out;
+            co_return;
         }
         const auto buffered = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), left));
         body.append(static_cast<const char*>(buffer.data().data()), buffered);
@@ -294,7 +444,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
                 const boost::system::error_code ec =
                     read_ec == net::error::eof ? boost::system::error_code(http::error::partial_message) : read_ec;
                 out.error = map_limited_error(ec, phase::read, limit, lim.target());
-                co_return out;
+                co_return;
             }
             scan.advance(std::string_view(body.data(), filled));
         }
@@ -303,7 +453,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         scan.finish(body);
         out.text_scan = scan;
         out.complete = true;
-        co_return out;
+        co_return;
     }
 
     char* chunk = nullptr;
@@ -336,18 +486,18 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         boost::system::error_code ec;
         arm_chunk();
         const bool settled = parse_buffered(buffer, parser, ec);
-        if (!take_chunk()) co_return out;
+        if (!take_chunk()) co_return;
         if (!settled) {
             apply_limit(tcp, limit);
             auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), as_result_on<Stream>());
             arm_chunk();   // after the suspension: this thread's chunk
             ec = parse_received(buffer, parser, read_ec, n);
-            if (!take_chunk()) co_return out;
+            if (!take_chunk()) co_return;
         }
         if (ec == http::error::need_buffer) ec = {};   // the chunk is full: go round again
         if (ec) {
             out.error = map_limited_error(ec, phase::read, limit, lim.target());
-            co_return out;
+            co_return;
         }
     }
     if (decoder) {
@@ -355,7 +505,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         std::uint64_t produced = out.size;
         auto derr = decoder->finish_to([&](const char* d, std::size_t k) { ok = ok && deliver(d, k); }, produced,
                                        target.max_bytes);
-        if (!ok) co_return out;
+        if (!ok) co_return;
         if (derr != corest::error::ok)
             out.error = {derr, derr == corest::error::response_too_large
                                    ? too_large()
@@ -367,7 +517,7 @@ boost::asio::awaitable<body_outcome> read_response_body(Stream& stream, boost::b
         out.text_scan = scan;
     }
     out.complete = out.error.code == corest::error::ok && parser.is_done();
-    co_return out;
+    co_return;
 }
 
 } // namespace corest::detail

@@ -53,12 +53,6 @@ struct hop_output {
 /// Decides, from the status and headers, where the body goes.
 using body_decider = std::function<body_target(unsigned status, const header_list& headers)>;
 
-template <class F>
-auto on_stream(connection& c, F&& f)
-{
-    return c.tls ? f(*c.tls) : f(*c.plain);
-}
-
 /// The pool key of a hop: its origin (as origin::key() writes it), and for https the TLS
 /// settings. Built in one string for the common host (a name or IPv4 address without
 /// escapes): this runs for every hop.
@@ -169,9 +163,11 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         }
 
         const auto send_started = clock::now();
-        mapped_error failure = co_await on_stream(*conn, [&](auto& s) {
-            return send_request(s, conn->tcp(), in.head, body, in.limits);
-        });
+        mapped_error failure;
+        if (needs_streaming(body))
+            failure = co_await send_streamed_request(*conn, conn->tcp(), in.head, body, in.limits);
+        else
+            failure = co_await send_request(*conn, conn->tcp(), in.head, body, in.limits, boost::asio::deferred);
         std::optional<response_parser> parser;
         bool received_any = false;
         // Inline rather than a helper coroutine: one frame allocation fewer per hop.
@@ -180,9 +176,8 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             if (is_cancelled(cs)) failure = cancelled_error(in.limits.target());
         }
         if (failure.code == corest::error::ok) {
-            failure = co_await on_stream(*conn, [&](auto& s) {
-                return read_response_head(s, conn->tcp(), conn->buffer, parser, in.head_method, in.limits, received_any);
-            });
+            failure = co_await read_response_head(*conn, conn->tcp(), conn->buffer, parser, in.head_method, in.limits,
+                                                  received_any, boost::asio::deferred);
         }
         if (failure.code != corest::error::ok) {
             st.pool.discard(std::move(conn));
@@ -210,9 +205,10 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             co_return;
         }
         if (where.where == body_target::kind::memory) where.memory = &out.body;
-        auto got = co_await on_stream(*conn, [&](auto& s) {
-            return read_response_body(s, conn->tcp(), conn->buffer, *parser, where, in.limits);
-        });
+        body_outcome got;
+        if (!take_buffered_body(conn->buffer, *parser, where, got)) {
+            co_await read_response_body(*conn, conn->tcp(), conn->buffer, *parser, where, in.limits, got);
+        }
         out.body_size = got.size;
         out.text_scan = got.text_scan;
         out.timings.total = seconds_since(started);
