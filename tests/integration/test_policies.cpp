@@ -161,6 +161,21 @@ BOOST_AUTO_TEST_CASE(connection_close_is_honoured)
     BOOST_TEST(srv.connections_accepted() == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(bytes_after_a_response_end_its_connection)
+{
+    // The first answer carries a second, unasked-for response behind it: the next call must
+    // not take that for its own, so the connection is not pooled.
+    fault_server srv(corest::test::respond_sequence(
+        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirstHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextra",
+         "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"}));
+    auto results = sequential_calls(get(srv.url("/")), 2);
+    BOOST_TEST_REQUIRE(results[0].ok(), results[0].message);
+    BOOST_TEST_REQUIRE(results[1].ok(), results[1].message);
+    BOOST_TEST(results[0].body == "first");
+    BOOST_TEST(results[1].body == "second");
+    BOOST_TEST(srv.connections_accepted() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(stale_pooled_connection_is_replaced_once)
 {
     // Answers one request per connection, then closes without announcing it.

@@ -219,7 +219,9 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             out.error = std::move(got.error);
             co_return;
         }
-        if (parser->keep_alive() && got.complete) st.pool.give_back(std::move(conn));
+        // Bytes past the end of the response were not asked for (a server out of step, or
+        // smuggling one response behind another): the connection is not reused for them.
+        if (parser->keep_alive() && got.complete && conn->buffer.size() == 0) st.pool.give_back(std::move(conn));
         else st.pool.discard(std::move(conn));
         co_return;
     }
