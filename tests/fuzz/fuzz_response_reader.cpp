@@ -80,8 +80,8 @@ net::awaitable<void> exchange(beast::test::stream& stream, beast::tcp_stream& tc
     static const boost::urls::url_view fuzz_url("http://fuzz.example");
     limits.url = &fuzz_url;
     bool received_any = false;
-    out.head_error =
-        co_await d::read_response_head(stream, tcp, buffer, parser, head_method, limits, received_any, net::use_awaitable);
+    co_await d::read_response_head(stream, tcp, buffer, parser, head_method, limits, received_any, out.head_error,
+                                   net::use_awaitable);
     if (out.head_error.code != corest::error::ok) co_return;
 
     auto& res = parser->get();

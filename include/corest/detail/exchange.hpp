@@ -62,44 +62,51 @@ inline bool needs_streaming(const encoded_body& body)
     return !body.single_buffer() && !body.segments.empty();
 }
 
-/// Writes the request head, then a body of several segments streamed in chunks. A
-/// coroutine of its own: most requests are one write (send_request).
+/// Writes the request head, then a body of several segments streamed in chunks; `failure`
+/// says what went wrong, if anything. A coroutine of its own: most requests are one write
+/// (send_request).
 template <class Stream>
-boost::asio::awaitable<mapped_error> send_streamed_request(Stream& stream, boost::beast::tcp_stream& tcp,
-                                                           const std::string& head, const encoded_body& body,
-                                                           const exchange_limits& lim)
+boost::asio::awaitable<void> send_streamed_request(Stream& stream, boost::beast::tcp_stream& tcp,
+                                                   const std::string& head, const encoded_body& body,
+                                                   const exchange_limits& lim, mapped_error& failure)
 {
     namespace net = boost::asio;
     const auto limit = lim.deadline.limit(lim.write_timeout);
     apply_limit(tcp, limit);
     auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
-    if (ec) co_return map_limited_error(ec, phase::write, limit, lim.target());
+    if (ec) {
+        failure = map_limited_error(ec, phase::write, limit, lim.target());
+        co_return;
+    }
     body_reader reader(body);
     auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
     for (;;) {
         std::error_code read_ec;
         std::size_t got = reader.read_some(chunk.get(), body_chunk_size, read_ec);
-        if (read_ec) co_return mapped_error{corest::error::io_error, "could not read a multipart file part: " + read_ec.message()};
+        if (read_ec) {
+            failure = {corest::error::io_error, "could not read a multipart file part: " + read_ec.message()};
+            co_return;
+        }
         if (got == 0) break;
         auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), as_result_on<Stream>());
-        if (wec) co_return map_limited_error(wec, phase::write, limit, lim.target());
+        if (wec) {
+            failure = map_limited_error(wec, phase::write, limit, lim.target());
+            co_return;
+        }
     }
-    co_return mapped_error{};
 }
 
 /// Writes the request head and a body of at most one buffer in one write, under
-/// write_timeout. A composed operation: it needs no coroutine frame. Completes with a
-/// mapped_error.
+/// write_timeout; `failure` says what went wrong, if anything. A composed operation: it
+/// needs no coroutine frame. The outcome goes through a reference, as with every
+/// operation a hop awaits: a returned one would take a slot in the hop's frame.
 template <class Stream>
 class send_request_op {
 public:
     send_request_op(Stream& stream, boost::beast::tcp_stream& tcp, const std::string& head, const encoded_body& body,
-                    const exchange_limits& lim)
-        : stream_(&stream), tcp_(&tcp), lim_(&lim)
+                    const exchange_limits& lim, mapped_error& failure)
+        : stream_(&stream), tcp_(&tcp), head_(&head), body_(&body), lim_(&lim), failure_(&failure)
     {
-        const auto single = body.single_buffer();
-        buffers_ = {boost::asio::buffer(head),
-                    single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer()};
     }
 
     template <class Self>
@@ -109,27 +116,34 @@ public:
             sent_ = true;
             limit_ = lim_->deadline.limit(lim_->write_timeout);
             apply_limit(*tcp_, limit_);
-            boost::asio::async_write(*stream_, buffers_, std::move(self));
+            const auto single = body_->single_buffer();
+            const std::array<boost::asio::const_buffer, 2> buffers{
+                boost::asio::buffer(*head_),
+                single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer()};
+            boost::asio::async_write(*stream_, buffers, std::move(self));
             return;
         }
-        self.complete(ec ? map_limited_error(ec, phase::write, limit_, lim_->target()) : mapped_error{});
+        if (ec) *failure_ = map_limited_error(ec, phase::write, limit_, lim_->target());
+        self.complete();
     }
 
 private:
     Stream* stream_;
     boost::beast::tcp_stream* tcp_;
+    const std::string* head_;
+    const encoded_body* body_;
     const exchange_limits* lim_;
-    std::array<boost::asio::const_buffer, 2> buffers_;
+    mapped_error* failure_;
     wait_limit limit_;
     bool sent_ = false;
 };
 
 template <class Stream, class Token>
 auto send_request(Stream& stream, boost::beast::tcp_stream& tcp, const std::string& head, const encoded_body& body,
-                  const exchange_limits& lim, Token&& token)
+                  const exchange_limits& lim, mapped_error& failure, Token&& token)
 {
-    return boost::asio::async_compose<Token, void(mapped_error)>(
-        send_request_op<Stream>(stream, tcp, head, body, lim), token);
+    return boost::asio::async_compose<Token, void()>(send_request_op<Stream>(stream, tcp, head, body, lim, failure),
+                                                     token);
 }
 
 /// Reading is one socket read at a time, fed to the parser. Beast's http::async_read_some
@@ -186,7 +200,7 @@ inline char* body_scratch()
 
 /// Reads the final response head into `parser` (interim 1xx responses are skipped).
 /// `received_any` tells whether any response byte arrived (a stale pooled connection has
-/// none). Completes with a mapped_error.
+/// none); `failure` says what went wrong, if anything.
 ///
 /// A hand-written composed operation, not a coroutine: every call waiting for its response
 /// is in here, and a coroutine would give each a frame; this state rides in the read.
@@ -195,9 +209,9 @@ class read_response_head_op {
 public:
     read_response_head_op(Stream& stream, boost::beast::tcp_stream& tcp, boost::beast::flat_buffer& buffer,
                           std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
-                          bool& received_any)
+                          bool& received_any, mapped_error& failure)
         : stream_(&stream), tcp_(&tcp), buffer_(&buffer), parser_(&parser), lim_(&lim),
-          received_any_(&received_any), head_method_(head_method)
+          received_any_(&received_any), failure_(&failure), head_method_(head_method)
     {
     }
 
@@ -256,22 +270,23 @@ private:
         if (parser.got_some() || buffer_->size() > 0) *received_any_ = true;
         if (ec == http::error::need_buffer && parser.is_header_done()) ec = {};   // body bytes wait
         if (ec) {
-            self.complete(map_limited_error(ec, phase::read, limit_, lim_->target()));
+            *failure_ = map_limited_error(ec, phase::read, limit_, lim_->target());
+            self.complete();
             return true;
         }
         if (!parser.is_header_done()) return false;
         const unsigned status = parser.get().result_int();
         if (status < 100) {   // three digits ("000"-"099") but no status class: not a response
-            self.complete(mapped_error{corest::error::protocol_error, "malformed response: status code " +
-                                                                          std::to_string(status) + " is not 100-999 (read " +
-                                                                          lim_->target() + ")"});
+            *failure_ = {corest::error::protocol_error, "malformed response: status code " + std::to_string(status) +
+                                                            " is not 100-999 (read " + lim_->target() + ")"};
+            self.complete();
             return true;
         }
         if (status >= 100 && status < 200 && status != 101) {   // 100 Continue, 103 Early Hints
             begin_message();
             return false;
         }
-        self.complete(mapped_error{});
+        self.complete();
         return true;
     }
 
@@ -283,6 +298,7 @@ private:
     std::optional<response_parser>* parser_;
     const exchange_limits* lim_;
     bool* received_any_;
+    mapped_error* failure_;
     wait_limit limit_;
     bool head_method_;
     state state_ = state::starting;
@@ -291,10 +307,10 @@ private:
 template <class Stream, class Token>
 auto read_response_head(Stream& stream, boost::beast::tcp_stream& tcp, boost::beast::flat_buffer& buffer,
                         std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
-                        bool& received_any, Token&& token)
+                        bool& received_any, mapped_error& failure, Token&& token)
 {
-    return boost::asio::async_compose<Token, void(mapped_error)>(
-        read_response_head_op<Stream>(stream, tcp, buffer, parser, head_method, lim, received_any), token);
+    return boost::asio::async_compose<Token, void()>(
+        read_response_head_op<Stream>(stream, tcp, buffer, parser, head_method, lim, received_any, failure), token);
 }
 
 /// Where a response body goes: memory (capped), a file (dst), or nowhere (a
