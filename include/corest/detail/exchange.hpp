@@ -320,7 +320,7 @@ struct body_target {
     std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();   // decoded bytes
     std::string* memory = nullptr;
     file_sink* file = nullptr;
-    std::optional<std::string> dst_path;   // with kind::file: where the sink is opened
+    const std::string* dst_path = nullptr;   // with kind::file: where the sink is opened (the request's dst)
     bool decode = true;   // decompress gzip/deflate
 };
 

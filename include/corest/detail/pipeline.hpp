@@ -151,7 +151,7 @@ struct body_rules {
             t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
         } else if (req.dst && status_in(status, req.expected_status_code)) {
             t.where = body_target::kind::file;
-            t.dst_path = req.dst;
+            t.dst_path = &*req.dst;
             if (req.max_response_bytes) t.max_bytes = *req.max_response_bytes;
         } else {
             t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
