@@ -5,7 +5,9 @@
 // write_timeout, read the response head (skipping interim 1xx) and then its body
 // under read_timeout, with the header block capped at 64 KiB and the body capped
 // while it is read (after decoding), into memory or a file sink.
-// Templated on the stream so unit tests can drive it over beast::test::stream.
+// Templated on the stream: corest runs it on a connection (detail/connection.hpp, plain
+// or TLS), the fuzzer over beast::test::stream. What every call in flight waits in (the
+// send and the response head) is written as composed operations, with no coroutine frame.
 
 #include <corest/body.hpp>
 #include <corest/detail/await.hpp>
