@@ -107,7 +107,7 @@ inline bool is_redirect_status(unsigned status) noexcept
 /// - `cross_origin`: the target's origin (scheme, lower-cased host, effective port)
 ///   differs from `first_url`'s, so a chain A -> B -> A sends credentials to A twice.
 /// Pure: no I/O; `current` and `first_url` are only read during the call.
-inline redirect_decision next_hop(boost::urls::url_view current, boost::urls::url_view first_url,
+inline redirect_decision next_hop(const boost::urls::url_view_base& current, const boost::urls::url_view_base& first_url,
                                   corest::method method, unsigned status,
                                   std::optional<std::string_view> location, unsigned hops_done,
                                   unsigned max_redirects, bool allow_redirects)

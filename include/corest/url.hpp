@@ -201,7 +201,7 @@ inline bool is_ip_literal(std::string_view host)
 
 /// The port a connection goes to: the URL's port, else 443 for https and 80 for
 /// http; 0 for any other scheme without a port.
-inline std::uint16_t effective_port(boost::urls::url_view u)
+inline std::uint16_t effective_port(const boost::urls::url_view_base& u)
 {
     if (u.has_port() && !u.port().empty()) return u.port_number();
     if (detail::iequals(u.scheme(), "https")) return 443;
@@ -209,7 +209,7 @@ inline std::uint16_t effective_port(boost::urls::url_view u)
     return 0;
 }
 
-inline origin origin_of(boost::urls::url_view u)
+inline origin origin_of(const boost::urls::url_view_base& u)
 {
     origin o;
     o.scheme = detail::to_lower(u.scheme());
@@ -233,7 +233,7 @@ inline origin origin_of(boost::urls::url_view u)
 
 /// The request-target of the request line: encoded path ("/" when empty) and
 /// "?query" when the URL has one; never the fragment.
-inline std::string request_target(boost::urls::url_view u)
+inline std::string request_target(const boost::urls::url_view_base& u)
 {
     std::string out(u.encoded_path());
     if (out.empty()) out = "/";
@@ -246,7 +246,7 @@ inline std::string request_target(boost::urls::url_view u)
 
 /// The Host header: host as written in the URL (IPv6 in brackets), plus ":port"
 /// only when the URL gives a port that is not the scheme's default.
-inline std::string host_header(boost::urls::url_view u)
+inline std::string host_header(const boost::urls::url_view_base& u)
 {
     std::string out(u.encoded_host());
     if (u.has_port() && !u.port().empty()) {
@@ -260,7 +260,7 @@ inline std::string host_header(boost::urls::url_view u)
 }
 
 /// scheme://host[:port] of a URL, for messages ("the call to http://h:8080 timed out").
-inline std::string display_origin(boost::urls::url_view u)
+inline std::string display_origin(const boost::urls::url_view_base& u)
 {
     return detail::to_lower(u.scheme()) + "://" + host_header(u);
 }
@@ -298,7 +298,7 @@ inline std::string pct_decode_lenient(std::string_view s)
 /// The URL as text for `url`, `history` and `log`: a userinfo password becomes
 /// `***`, and so does the value of every query parameter named
 /// `api_key_query_name` (when non-empty; compared after percent-decoding).
-inline std::string redact_url(boost::urls::url_view u, std::string_view api_key_query_name = {})
+inline std::string redact_url(const boost::urls::url_view_base& u, std::string_view api_key_query_name = {})
 {
     if (!u.has_password() && (api_key_query_name.empty() || !u.has_query())) return std::string(u.buffer());
     boost::urls::url c(u);

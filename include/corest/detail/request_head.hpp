@@ -40,7 +40,7 @@ inline bool caller_sets(const header_list& headers, std::string_view lower)
     return false;
 }
 
-inline std::string build_request_head(const request& r, boost::urls::url_view url, const encoded_body& body,
+inline std::string build_request_head(const request& r, const boost::urls::url_view_base& url, const encoded_body& body,
                                       const hop_head_options& o)
 {
     std::string head;
