@@ -35,15 +35,22 @@ bool log_has(const corest::result& r, std::string_view text)
     return false;
 }
 
-/// Runs `n` sequential calls on one client and returns their results.
-std::vector<corest::result> sequential_calls(const corest::request& req, int n, corest::client_options options = {})
+/// Runs `reqs` one after the other on one client and returns their results.
+std::vector<corest::result> sequential_calls(const std::vector<corest::request>& reqs,
+                                             corest::client_options options = {})
 {
     return run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
         corest::client c{ex, options};
         std::vector<corest::result> out;
-        for (int i = 0; i < n; ++i) out.push_back(co_await c.execute(req));
+        for (const auto& req : reqs) out.push_back(co_await c.execute(req));
         co_return out;
     });
+}
+
+/// Runs `n` sequential calls of `req` on one client and returns their results.
+std::vector<corest::result> sequential_calls(const corest::request& req, int n, corest::client_options options = {})
+{
+    return sequential_calls(std::vector<corest::request>(static_cast<std::size_t>(n), req), options);
 }
 /// Runs `req` on `c` and emits a terminal cancellation into it after `after`.
 boost::asio::awaitable<corest::result> cancelled_after(corest::client& c, corest::request req,
@@ -159,6 +166,27 @@ BOOST_AUTO_TEST_CASE(connection_close_is_honoured)
     auto results = sequential_calls(get(srv.url("/")), 3);
     for (const auto& r : results) BOOST_TEST(r.ok(), r.message);
     BOOST_TEST(srv.connections_accepted() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_settings_keep_connections_apart)
+{
+    // One client, one mutual-TLS origin: the connection made with the client certificate
+    // is not reused by a call without it (nginx answers that one 400), and is by the next
+    // call with the same certificate.
+    auto with_cert = get(servers().mtls + "/get");
+    with_cert.cacert = servers().cert("ca.pem");
+    with_cert.client_cert = servers().cert("client.pem");
+    with_cert.client_key = servers().cert("client-key.pem");
+    auto without_cert = with_cert;
+    without_cert.client_cert.reset();
+    without_cert.client_key.reset();
+    auto results = sequential_calls({with_cert, without_cert, with_cert});
+    BOOST_TEST_REQUIRE(results[0].ok(), results[0].message);
+    BOOST_TEST_REQUIRE(results[1].status_code.has_value(), results[1].message);
+    BOOST_TEST(*results[1].status_code == 400u);
+    BOOST_TEST(results[1].timings.connect > 0.0);
+    BOOST_TEST_REQUIRE(results[2].ok(), results[2].message);
+    BOOST_TEST(results[2].timings.connect == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(bytes_after_a_response_end_its_connection)

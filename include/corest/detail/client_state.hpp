@@ -1,8 +1,8 @@
 #ifndef COREST_DETAIL_CLIENT_STATE_HPP
 #define COREST_DETAIL_CLIENT_STATE_HPP
 
-// What every call of one client shares: the connection pool, the SSL contexts,
-// the circuit breakers, the OAuth2 token cache and the parsed `url` inputs. Each
+// What every call of one client shares: the connection pool, the SSL contexts and
+// TLS profiles, the circuit breakers, the OAuth2 token cache and the parsed `url` inputs. Each
 // member is thread-safe.
 
 #include <corest/circuit_breaker.hpp>
@@ -22,6 +22,7 @@ struct client_state {
     boost::asio::any_io_executor executor;
     connection_pool pool;
     tls_context_cache tls_contexts;
+    tls_profile_cache tls_profiles;
     circuit_breaker_registry<> breakers;
     token_cache<> tokens;
     parsed_url_cache urls;

@@ -39,17 +39,15 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
     return std::find(list.begin(), list.end(), status) != list.end();
 }
 
-/// What only some calls carry: credentials, an OAuth2 token, a circuit breaker, TLS
-/// settings. On the heap, made by the first call that needs it: a plain call in flight
-/// carries a pointer instead of 500 bytes.
+/// What only some calls carry: credentials, an OAuth2 token, a circuit breaker. On the
+/// heap, made by the first call that needs it: a plain call in flight carries a pointer
+/// instead of 400 bytes.
 struct execution_extras {
     credentials creds;
     std::string api_key_query_name;    // masked in every URL we print
     std::string breaker_key;           // with circuit_breaker.enabled: the origin's breaker
     std::optional<std::string> oauth_key;
     std::optional<corest::secret> oauth_token;
-    std::optional<tls_settings> tls;   // of the request, once a hop goes to an https URL
-    std::string tls_pool_key;          // tls->pool_key(): PEM texts can make it kilobytes
 };
 
 /// Everything one execution carries between its attempts and hops. The result is built
@@ -71,6 +69,7 @@ struct execution {
     std::vector<std::string> log;   // the result's log, line by line
     unsigned attempts = 0;
     std::unique_ptr<execution_extras> extras;
+    std::shared_ptr<const tls_profile> tls;   // the client's, once a hop goes to an https URL
 
     execution_extras& extra()
     {
@@ -162,7 +161,7 @@ struct body_rules {
 
 /// The request of the next hop: head (cookies, and credentials only to the first URL's
 /// origin), body and limits; logs its request line.
-inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin)
+inline hop_input prepare_hop(client_state& st, execution& x, const hop_cursor& c, bool same_origin)
 {
     const request& req = x.req;
     const boost::urls::url& current = c.current();
@@ -186,10 +185,7 @@ inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin
             head.api_key_header.emplace(*e.creds.api_key_header, e.creds.api_key_value.reveal());
     }
     const bool https = current.scheme_id() == boost::urls::scheme::https;
-    if (https && !x.extra().tls) {
-        x.extras->tls = tls_settings::of(req);
-        x.extras->tls_pool_key = x.extras->tls->pool_key();
-    }
+    if (https && !x.tls) x.tls = st.tls_profiles.get(req);
 
     hop_input in;
     in.url = &current;
@@ -197,8 +193,8 @@ inline hop_input prepare_hop(execution& x, const hop_cursor& c, bool same_origin
     in.body = c.send_body ? &x.body : nullptr;
     in.head_method = c.method == corest::method::head;
     if (https) {
-        in.tls = &*x.extras->tls;
-        in.tls_pool_key = &x.extras->tls_pool_key;
+        in.tls = &x.tls->settings;
+        in.tls_pool_key = &x.tls->pool_key;
     }
     in.connect_timeout = req.connect_timeout;
     in.limits.read_timeout = req.read_timeout;
@@ -508,7 +504,7 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
                 // By reference: `rules` lives in this frame while the hop runs, and a
                 // std::function holding a reference_wrapper never allocates.
                 const body_decider decide = std::ref(rules);
-                hop_input in = prepare_hop(x, c, same_origin);
+                hop_input in = prepare_hop(*st, x, c, same_origin);
                 a.last = hop_output{};
                 co_await run_hop(*st, in, decide, a.last);
                 const hop_next next = after_hop(*st, x, c, a, same_origin, refreshed_token);

@@ -2,7 +2,8 @@
 #define COREST_DETAIL_TLS_CONTEXT_HPP
 
 // SSL contexts built once per distinct TLS settings and shared by every call
-// of a client (building one reads CA files and parses PEM: not per call).
+// of a client (building one reads CA files and parses PEM: not per call), and the
+// settings themselves with their pool key, made once per distinct TLS inputs.
 
 #include <corest/tls.hpp>
 
@@ -17,7 +18,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace corest::detail {
 
@@ -81,6 +85,46 @@ public:
 private:
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<boost::asio::ssl::context>> contexts_;
+};
+
+/// A request's TLS inputs as settings, with the pool key they give (PEM texts can make it
+/// kilobytes). Shared by every call of a client with the same inputs.
+struct tls_profile {
+    tls_settings settings;
+    std::string pool_key;
+};
+
+/// Thread-safe: the profiles of a client's recent TLS inputs. A service calls with a few
+/// sets of TLS inputs; without this, every https call copied them and built its key.
+class tls_profile_cache {
+public:
+    static constexpr std::size_t capacity = 16;
+
+    std::shared_ptr<const tls_profile> get(const request& r)
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& p : profiles_)
+            if (same_inputs(p->settings, r)) return p;
+        auto made = std::make_shared<tls_profile>();
+        made->settings = tls_settings::of(r);
+        made->pool_key = made->settings.pool_key();
+        if (profiles_.size() >= capacity) profiles_.erase(profiles_.begin());
+        profiles_.push_back(made);
+        return made;
+    }
+
+private:
+    // As tls_settings::of(r) would make them.
+    static bool same_inputs(const tls_settings& s, const request& r)
+    {
+        auto text = [](const std::optional<std::string>& v) { return v ? std::string_view(*v) : std::string_view(); };
+        return s.verify_ssl == r.verify_ssl && s.check_hostname == r.check_hostname &&
+               s.min_version == r.tls_min_version && s.cacert == text(r.cacert) &&
+               s.client_cert == text(r.client_cert) && s.client_key == text(r.client_key);
+    }
+
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<const tls_profile>> profiles_;
 };
 
 /// Per-connection TLS parameters: SNI for host names (never for IP literals) and
