@@ -34,7 +34,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -71,7 +70,7 @@ struct outcome {
     std::string kept;           // the body in memory
 };
 
-net::awaitable<void> exchange(beast::test::stream& stream, beast::tcp_stream& tcp, bool head_method,
+net::awaitable<void> exchange(beast::test::stream& stream, d::timed_socket& tcp, bool head_method,
                               d::body_target target, outcome& out)
 {
     beast::flat_buffer buffer;
@@ -121,10 +120,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     target.max_bytes = max_bytes[(options >> 5) & 3];
     target.where = (options & 0x80) ? d::body_target::kind::discard : d::body_target::kind::memory;
 
-    // One io_context and one (never opened) tcp_stream for every input: the reader only
-    // sets expiries on the tcp_stream, and the reactor is created once.
+    // One io_context and one (never opened) socket for every input: the reader only
+    // sets deadlines on the socket, and the reactor is created once.
     static net::io_context ioc;
-    static beast::tcp_stream tcp(ioc);
+    static d::timed_socket tcp(ioc.get_executor());
     ioc.restart();
 
     outcome out;

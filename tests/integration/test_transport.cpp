@@ -7,8 +7,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <zlib.h>
 
@@ -211,6 +214,71 @@ BOOST_AUTO_TEST_CASE(connect_timeout_when_the_listener_drops_syns)
     auto r = call(req);
     BOOST_TEST((r.error == corest::error::timeout), r.message);
     BOOST_TEST(r.message.find("connect") != std::string::npos, r.message);
+}
+
+BOOST_AUTO_TEST_CASE(tls_handshake_timeout_on_a_silent_peer)
+{
+    // TCP connects, the ClientHello gets no answer: connect_timeout bounds the handshake.
+    fault_server srv(corest::test::silent());
+    auto req = get("https://127.0.0.1:" + std::to_string(srv.port()) + "/");
+    req.connect_timeout = corest::seconds(0.3);
+    req.retry_on_connection_error = false;
+    auto r = call(req);
+    BOOST_TEST((r.error == corest::error::timeout), r.message);
+    BOOST_TEST(r.message.find("tls") != std::string::npos, r.message);
+}
+
+BOOST_AUTO_TEST_CASE(read_timeout_on_a_reused_connection)
+{
+    // The first request is answered, the second (on the same, pooled connection) is not:
+    // the deadline of a connection's second use is watched like its first.
+    std::atomic<int> requests{0};
+    fault_server srv([&requests](corest::test::fault_connection& c) -> boost::asio::awaitable<void> {
+        for (;;) {
+            auto head = co_await c.read_request_head();
+            if (head.empty()) co_return;
+            if (++requests == 1) co_await c.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    });
+    auto req = get(srv.url("/"));
+    req.read_timeout = corest::seconds(0.3);
+    req.retry_on_connection_error = false;
+    auto results = corest::test::run_coro(
+        [&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+            corest::client c{ex};
+            std::vector<corest::result> out;
+            out.push_back(co_await c.execute(req));
+            out.push_back(co_await c.execute(req));
+            co_return out;
+        });
+    BOOST_TEST_REQUIRE(results[0].ok(), results[0].message);
+    BOOST_TEST((results[1].error == corest::error::timeout), results[1].message);
+    BOOST_TEST(results[1].message.find("read") != std::string::npos, results[1].message);
+    BOOST_TEST(srv.connections_accepted() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(finished_calls_leave_no_timer_behind)
+{
+    // Calls with SPEC's 20 s timeouts end in milliseconds; their connection stays pooled.
+    // The io_context must then run out of work at once: a deadline wait still pending
+    // would hold run() for the length of a timeout.
+    fault_server srv(corest::test::respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    boost::asio::io_context ioc;
+    corest::client c{ioc.get_executor()};
+    std::vector<corest::result> results;
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+            for (int i = 0; i < 3; ++i) results.push_back(co_await c.execute(get(srv.url("/"))));
+        },
+        boost::asio::detached);
+    const auto started = std::chrono::steady_clock::now();
+    ioc.run();
+    const auto took = std::chrono::steady_clock::now() - started;
+    BOOST_TEST_REQUIRE(results.size() == 3u);
+    for (const auto& r : results) BOOST_TEST(r.ok(), r.message);
+    BOOST_TEST(srv.connections_accepted() == 1u);
+    BOOST_TEST(took < std::chrono::seconds(10));   // 20 s would mean a pending wait
 }
 
 BOOST_AUTO_TEST_CASE(drip_feed_resets_the_read_timeout_per_read)

@@ -45,7 +45,7 @@ inline connect_target connect_target_of(const boost::urls::url_view_base& url, b
 
 inline double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
 
-inline void apply_limit(boost::beast::tcp_stream& s, const wait_limit& l)
+inline void apply_limit(timed_socket& s, const wait_limit& l)
 {
     if (l.duration) s.expires_after(*l.duration);
     else s.expires_never();

@@ -4,13 +4,13 @@
 // One HTTP/1.1 connection: a TCP stream, or TLS over it, plus the bytes read
 // past the last response. Owned by one call at a time (a pool lease).
 
+#include <corest/detail/timed_socket.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <memory>
@@ -19,13 +19,13 @@
 
 namespace corest::detail {
 
-using plain_stream = boost::beast::tcp_stream;
+using plain_stream = timed_socket;
 // Asio's TLS stream, not Beast's ssl_stream wrapper: Beast 1.81 declares the wrapper's
 // operations through async_result<Token>::return_type, so they cannot be awaited with
 // `deferred` and each read and write would allocate a coroutine frame. What the wrapper
 // adds, one TLS record for a multi-buffer write, Asio 1.26's stream does itself (up to
 // 8 KiB: the request head and a small body).
-using tls_stream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+using tls_stream = boost::asio::ssl::stream<timed_socket>;
 
 struct connection {
     // Exactly one is set. The TLS stream (370 bytes) on the heap: a plain connection,
@@ -37,11 +37,15 @@ struct connection {
     std::chrono::steady_clock::time_point idle_since{};
     unsigned requests_served = 0;
 
-    boost::beast::tcp_stream& tcp() { return tls ? boost::beast::get_lowest_layer(*tls) : *plain; }
+    timed_socket& tcp() { return tls ? tls->next_layer() : *plain; }
+
+    /// The call is done with the connection (it goes back to the pool): its deadline ends.
+    void finish_use() noexcept { tcp().finish_use(); }
 
     /// Closes the socket at once (no TLS close_notify: used after errors and timeouts).
     void close() noexcept
     {
+        finish_use();
         boost::system::error_code ignored;
         tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
         tcp().socket().close(ignored);

@@ -68,7 +68,7 @@ inline bool needs_streaming(const encoded_body& body)
 /// says what went wrong, if anything. A coroutine of its own: most requests are one write
 /// (send_request).
 template <class Stream>
-boost::asio::awaitable<void> send_streamed_request(Stream& stream, boost::beast::tcp_stream& tcp,
+boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket& tcp,
                                                    const std::string& head, const encoded_body& body,
                                                    const exchange_limits& lim, mapped_error& failure)
 {
@@ -105,7 +105,7 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, boost::beast:
 template <class Stream>
 class send_request_op {
 public:
-    send_request_op(Stream& stream, boost::beast::tcp_stream& tcp, const std::string& head, const encoded_body& body,
+    send_request_op(Stream& stream, timed_socket& tcp, const std::string& head, const encoded_body& body,
                     const exchange_limits& lim, mapped_error& failure)
         : stream_(&stream), tcp_(&tcp), head_(&head), body_(&body), lim_(&lim), failure_(&failure)
     {
@@ -131,7 +131,7 @@ public:
 
 private:
     Stream* stream_;
-    boost::beast::tcp_stream* tcp_;
+    timed_socket* tcp_;
     const std::string* head_;
     const encoded_body* body_;
     const exchange_limits* lim_;
@@ -141,7 +141,7 @@ private:
 };
 
 template <class Stream, class Token>
-auto send_request(Stream& stream, boost::beast::tcp_stream& tcp, const std::string& head, const encoded_body& body,
+auto send_request(Stream& stream, timed_socket& tcp, const std::string& head, const encoded_body& body,
                   const exchange_limits& lim, mapped_error& failure, Token&& token)
 {
     return boost::asio::async_compose<Token, void()>(send_request_op<Stream>(stream, tcp, head, body, lim, failure),
@@ -209,7 +209,7 @@ inline char* body_scratch()
 template <class Stream>
 class read_response_head_op {
 public:
-    read_response_head_op(Stream& stream, boost::beast::tcp_stream& tcp, boost::beast::flat_buffer& buffer,
+    read_response_head_op(Stream& stream, timed_socket& tcp, boost::beast::flat_buffer& buffer,
                           std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
                           bool& received_any, mapped_error& failure)
         : stream_(&stream), tcp_(&tcp), buffer_(&buffer), parser_(&parser), lim_(&lim),
@@ -295,7 +295,7 @@ private:
     enum class state : unsigned char { starting, resumed, reading };
 
     Stream* stream_;
-    boost::beast::tcp_stream* tcp_;
+    timed_socket* tcp_;
     boost::beast::flat_buffer* buffer_;
     std::optional<response_parser>* parser_;
     const exchange_limits* lim_;
@@ -307,7 +307,7 @@ private:
 };
 
 template <class Stream, class Token>
-auto read_response_head(Stream& stream, boost::beast::tcp_stream& tcp, boost::beast::flat_buffer& buffer,
+auto read_response_head(Stream& stream, timed_socket& tcp, boost::beast::flat_buffer& buffer,
                         std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
                         bool& received_any, mapped_error& failure, Token&& token)
 {
@@ -374,7 +374,7 @@ inline bool take_buffered_body(boost::beast::flat_buffer& buffer, response_parse
 /// Reads the body into `target`; `out` (fresh) says how that went. The outcome is written
 /// through a reference: awaiting a returned one would give the caller's frame a slot for it.
 template <class Stream>
-boost::asio::awaitable<void> read_response_body(Stream& stream, boost::beast::tcp_stream& tcp,
+boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tcp,
                                                 boost::beast::flat_buffer& buffer, response_parser& parser,
                                                 const body_target& target, const exchange_limits& lim,
                                                 body_outcome& out)

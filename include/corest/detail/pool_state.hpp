@@ -128,6 +128,7 @@ public:
     /// Returns a connection whose response was read to its end and that may be kept alive.
     void give_back(std::unique_ptr<connection> c)
     {
+        c->finish_use();
         c->idle_since = std::chrono::steady_clock::now();
         ++c->requests_served;
         std::unique_lock lock(mutex_);

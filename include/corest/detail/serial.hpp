@@ -1,12 +1,12 @@
 #ifndef COREST_DETAIL_SERIAL_HPP
 #define COREST_DETAIL_SERIAL_HPP
 
-// Whether a call may run on its caller's executor as it is. A call's connection uses
-// Beast's tcp_stream timeouts, whose timer handler runs on the call's executor and closes
-// the socket: it must never run at the same time as the call's own code. That holds on a
-// strand, and on an io_context its owner declared single-threaded (concurrency hint 1,
-// which Asio itself reads as "one thread"). Anywhere else, execute() gives the call a
-// strand of its own.
+// Whether a call may run on its caller's executor as it is. A connection's deadline
+// watchdog (detail/timed_socket.hpp) runs on the call's executor and closes the socket:
+// it must never run at the same time as the call's own code. That holds on a strand, and
+// on an io_context its owner declared single-threaded (concurrency hint 1, which Asio
+// itself reads as "one thread"). Anywhere else, execute() gives the call a strand of its
+// own.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/detail/scheduler.hpp>
