@@ -38,19 +38,13 @@ struct credentials {
     bool any() const { return authorization || api_key_header || api_key_query || oauth2; }
 };
 
-/// Resolves the static auth of `r`; URL userinfo (user:password@) counts as
-/// Basic when no `authentication` is given, and is removed from `url`.
-inline credentials resolve_credentials(const request& r, boost::urls::url& url)
+namespace detail {
+
+/// The static auth of `r`; `from_userinfo` (a URL's user:password) counts as Basic when
+/// no `authentication` is given.
+inline credentials credentials_for(const request& r, std::optional<basic_auth> from_userinfo)
 {
     credentials c;
-    std::optional<basic_auth> from_userinfo;
-    if (url.has_userinfo()) {
-        basic_auth b;
-        b.username = url.user();
-        b.password = secret(url.password());
-        url.remove_userinfo();
-        if (!b.username.empty()) from_userinfo = std::move(b);
-    }
     if (auto* b = std::get_if<basic_auth>(&r.authentication))
         c.authorization = secret(basic_authorization(b->username, b->password));
     else if (auto* t = std::get_if<bearer_auth>(&r.authentication))
@@ -63,6 +57,23 @@ inline credentials resolve_credentials(const request& r, boost::urls::url& url)
     else if (from_userinfo)
         c.authorization = secret(basic_authorization(from_userinfo->username, from_userinfo->password));
     return c;
+}
+
+} // namespace detail
+
+/// Resolves the static auth of `r`; URL userinfo (user:password@) counts as
+/// Basic when no `authentication` is given, and is removed from `url`.
+inline credentials resolve_credentials(const request& r, boost::urls::url& url)
+{
+    std::optional<basic_auth> from_userinfo;
+    if (url.has_userinfo()) {
+        basic_auth b;
+        b.username = url.user();
+        b.password = secret(url.password());
+        url.remove_userinfo();
+        if (!b.username.empty()) from_userinfo = std::move(b);
+    }
+    return detail::credentials_for(r, std::move(from_userinfo));
 }
 
 /// Every secret value a call carries, so messages and log lines can be scrubbed of them.

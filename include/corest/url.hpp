@@ -21,6 +21,7 @@
 
 #include <charconv>  // from_chars for ports
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -424,18 +425,23 @@ inline bool check_target(boost::urls::url& u, std::string_view name, std::string
 
 } // namespace detail
 
-/// Composes the target URL of a request (SPEC.md "Target"). Never throws for bad
-/// input: errors come back in `problem` (INVALID_INPUT / MISSING_INPUT naming the
-/// input; a quoted URL has its userinfo password masked). A `?` or `#` inside
-/// base_path/path starts the query/fragment, as in a written URL.
-/// `cache`, when given, remembers each `url` input that composed without a problem,
-/// so a client's later calls to the same URL skip encoding and parsing it.
-inline composed_url compose_url(const corest::request& r, detail::parsed_url_cache* cache = nullptr)
+namespace detail {
+
+/// compose_url's outcome with the URL shared: the client's cached parse itself when
+/// nothing is added to it, so a call holds a pointer instead of a copy (216 bytes and
+/// its text, for every call in flight).
+struct shared_composed_url {
+    std::shared_ptr<const boost::urls::url> url;   // null unless problem.ok()
+    corest::input_check problem;
+    std::vector<std::string> ignored;
+};
+
+inline shared_composed_url compose_shared_url(const corest::request& r, parsed_url_cache* cache)
 {
-    composed_url out;
+    shared_composed_url out;
     auto fail = [&](corest::error code, std::string message) {
-        detail::set_problem(out.problem, code, std::move(message));
-        out.url = boost::urls::url();
+        set_problem(out.problem, code, std::move(message));
+        out.url = nullptr;
         return out;
     };
     std::string text;
@@ -448,49 +454,46 @@ inline composed_url compose_url(const corest::request& r, detail::parsed_url_cac
         if (r.base_path) out.ignored.emplace_back("base_path");
         if (r.path) out.ignored.emplace_back("path");
         std::string_view raw = *r.url;
-        auto known = cache ? cache->find(raw, r.encode_url) : std::nullopt;
-        if (known) {
-            out.url = std::move(*known);
-        } else if (r.encode_url) {
-            // Encoding cannot fix a host: a space or non-ASCII byte there is an error.
-            auto a = detail::find_authority(raw);
-            if (a.begin != std::string_view::npos) {
-                auto auth = raw.substr(a.begin, a.end - a.begin);
-                auto at = auth.rfind('@');
-                auto host = at == std::string_view::npos ? auth : auth.substr(at + 1);
-                if (auto pos = detail::first_disallowed(host))
+        if (cache) out.url = cache->find(raw, r.encode_url);
+        if (!out.url) {
+            if (r.encode_url) {
+                // Encoding cannot fix a host: a space or non-ASCII byte there is an error.
+                auto a = find_authority(raw);
+                if (a.begin != std::string_view::npos) {
+                    auto auth = raw.substr(a.begin, a.end - a.begin);
+                    auto at = auth.rfind('@');
+                    auto host = at == std::string_view::npos ? auth : auth.substr(at + 1);
+                    if (auto pos = first_disallowed(host))
+                        return fail(corest::error::invalid_input,
+                                    "url: the host of \"" + url_for_message(raw) + "\" contains " +
+                                        describe_char(host[*pos]) +
+                                        " (internationalized names need their punycode form)");
+                }
+                text = encode_url_text(raw);
+            } else {
+                if (auto pos = first_disallowed(raw))
                     return fail(corest::error::invalid_input,
-                                "url: the host of \"" + detail::url_for_message(raw) + "\" contains " +
-                                    detail::describe_char(host[*pos]) + " (internationalized names need their punycode form)");
+                                "url: \"" + url_for_message(raw) + "\" contains " + describe_char(raw[*pos]) +
+                                    ", which is not allowed in a URL (with \"encode_url\": true it is percent-encoded)");
+                text = std::string(raw);
             }
-            text = detail::encode_url_text(raw);
-        } else {
-            if (auto pos = detail::first_disallowed(raw))
-                return fail(corest::error::invalid_input,
-                            "url: \"" + detail::url_for_message(raw) + "\" contains " + detail::describe_char(raw[*pos]) +
-                                ", which is not allowed in a URL (with \"encode_url\": true it is percent-encoded)");
-            text = std::string(raw);
-        }
-        if (!known) {
             auto parsed = boost::urls::parse_uri(text);
             if (!parsed)
                 return fail(corest::error::invalid_input,
-                            "url: \"" + detail::url_for_message(raw) + "\" is not a valid absolute URL (scheme://host[:port]/path?query)");
-            out.url = *parsed;
-            if (!detail::check_target(out.url, "url", raw, out.problem)) {
-                out.url = boost::urls::url();
-                return out;
-            }
+                            "url: \"" + url_for_message(raw) + "\" is not a valid absolute URL (scheme://host[:port]/path?query)");
+            auto checked = std::make_shared<boost::urls::url>(*parsed);
+            if (!check_target(*checked, "url", raw, out.problem)) return out;
+            out.url = std::move(checked);
             if (cache) cache->store(raw, r.encode_url, out.url);
         }
     } else {
         if (!r.hostname)
             return fail(corest::error::missing_input, "url: either \"url\" or \"hostname\" is required");
-        std::string scheme = detail::to_lower(r.scheme.value_or("https"));
+        std::string scheme = to_lower(r.scheme.value_or("https"));
         if (scheme != "http" && scheme != "https")
             return fail(corest::error::invalid_input,
-                        "scheme: \"" + detail::url_for_message(*r.scheme) + "\" is not supported; use http or https");
-        auto host = detail::checked_hostname(*r.hostname, out.problem);
+                        "scheme: \"" + url_for_message(*r.scheme) + "\" is not supported; use http or https");
+        auto host = checked_hostname(*r.hostname, out.problem);
         if (!host) return out;
         std::string port_text;
         if (r.port) {
@@ -503,37 +506,56 @@ inline composed_url compose_url(const corest::request& r, detail::parsed_url_cac
         name = r.path ? "path" : "base_path";
         if (!r.encode_url) {
             for (auto [input, value] : {std::pair{std::string_view("base_path"), base}, std::pair{std::string_view("path"), path}})
-                if (auto pos = detail::first_disallowed(value))
+                if (auto pos = first_disallowed(value))
                     return fail(corest::error::invalid_input,
-                                std::string(input) + ": \"" + detail::url_for_message(value) + "\" contains " +
-                                    detail::describe_char(value[*pos]) +
+                                std::string(input) + ": \"" + url_for_message(value) + "\" contains " +
+                                    describe_char(value[*pos]) +
                                     ", which is not allowed in a URL (with \"encode_url\": true it is percent-encoded)");
         }
-        std::string joined = detail::join_paths(base, path);
-        if (r.encode_url) joined = detail::encode_url_text(joined, false);
+        std::string joined = join_paths(base, path);
+        if (r.encode_url) joined = encode_url_text(joined, false);
         text = scheme + "://" + *host + port_text + joined;
         auto parsed = boost::urls::parse_uri(text);
         if (!parsed)
             return fail(corest::error::invalid_input,
-                        std::string(name) + ": \"" + detail::url_for_message(joined) + "\" is not a valid URL path");
-        if (detail::misparsed_authority(*parsed))   // the host was checked: only an IPv4-like prefix does this
+                        std::string(name) + ": \"" + url_for_message(joined) + "\" is not a valid URL path");
+        if (misparsed_authority(*parsed))   // the host was checked: only an IPv4-like prefix does this
             return fail(corest::error::invalid_input,
-                        "hostname: \"" + detail::url_for_message(*r.hostname) + "\" " +
-                            std::string(detail::ipv4_prefix_refused));
-        out.url = *parsed;
+                        "hostname: \"" + url_for_message(*r.hostname) + "\" " + std::string(ipv4_prefix_refused));
+        out.url = std::make_shared<const boost::urls::url>(*parsed);
     }
 
     std::string added;
     for (const auto& kv : r.params)
-        if (!detail::append_field(added, kv.key(), kv.value(), "params", out.problem)) {
-            out.url = boost::urls::url();
+        if (!append_field(added, kv.key(), kv.value(), "params", out.problem)) {
+            out.url = nullptr;
             return out;
         }
     if (!added.empty()) {
-        std::string query = out.url.has_query() ? std::string(out.url.encoded_query()) : std::string();
+        auto with_params = std::make_shared<boost::urls::url>(*out.url);   // never the cached one
+        std::string query = with_params->has_query() ? std::string(with_params->encoded_query()) : std::string();
         if (!query.empty() && query.back() != '&') query += '&';
-        out.url.set_encoded_query(query + added);
+        with_params->set_encoded_query(query + added);
+        out.url = std::move(with_params);
     }
+    return out;
+}
+
+} // namespace detail
+
+/// Composes the target URL of a request (SPEC.md "Target"). Never throws for bad
+/// input: errors come back in `problem` (INVALID_INPUT / MISSING_INPUT naming the
+/// input; a quoted URL has its userinfo password masked). A `?` or `#` inside
+/// base_path/path starts the query/fragment, as in a written URL.
+/// `cache`, when given, remembers each `url` input that composed without a problem,
+/// so a client's later calls to the same URL skip encoding and parsing it.
+inline composed_url compose_url(const corest::request& r, detail::parsed_url_cache* cache = nullptr)
+{
+    auto shared = detail::compose_shared_url(r, cache);
+    composed_url out;
+    if (shared.url) out.url = *shared.url;
+    out.problem = std::move(shared.problem);
+    out.ignored = std::move(shared.ignored);
     return out;
 }
 

@@ -7,6 +7,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 using corest::test::call;
 using corest::test::call_json;
@@ -233,6 +235,27 @@ BOOST_AUTO_TEST_CASE(bearer_and_api_key)
     BOOST_TEST(json_object(q).at("args").as_object().at("key").as_string() == "k-secret");
     BOOST_TEST(q.url.find("k-secret") == std::string::npos);
     BOOST_TEST(q.url.find("key=***") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(credentials_in_the_url_stay_with_their_call)
+{
+    // A client shares the URLs its calls parse; what one call takes out of its URL
+    // (userinfo) or adds to it (an API key in the query) must not reach the next call.
+    const std::string base = servers().httpbin;
+    const std::string with_userinfo = "http://u:p@" + base.substr(std::string("http://").size()) + "/basic-auth/u/p";
+    corest::request keyed = get(base + "/get");
+    keyed.authentication = corest::api_key_auth{"key", corest::secret("k-secret"), corest::api_key_location::query};
+    const std::vector<corest::request> calls{get(with_userinfo), get(with_userinfo), keyed, keyed, get(base + "/get")};
+    auto results = corest::test::run_coro(
+        [&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
+            corest::client c{ex};
+            std::vector<corest::result> out;
+            for (const auto& r : calls) out.push_back(co_await c.execute(r));
+            co_return out;
+        });
+    for (const auto& r : results) BOOST_TEST_REQUIRE(r.ok(), r.message);
+    for (int i : {2, 3}) BOOST_TEST(json_object(results[i]).at("args").as_object().at("key") == "k-secret");
+    BOOST_TEST(!json_object(results[4]).at("args").as_object().contains("key"));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_input_is_reported_before_sending)

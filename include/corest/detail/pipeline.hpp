@@ -60,7 +60,9 @@ struct execution {
     execution& operator=(const execution&) = delete;
 
     const request& req;
-    boost::urls::url first_url;
+    // Shared with the client's URL cache unless something was added to it (params, an
+    // API key in the query): a call in flight holds a pointer, not a parsed copy.
+    std::shared_ptr<const boost::urls::url> first_url;
     encoded_body body;
     call_deadline deadline;
     clock::time_point started;   // of the first attempt: the retry deadline counts from it
@@ -143,7 +145,7 @@ struct body_rules {
         std::optional<std::string_view> location;
         for (const auto& [k, v] : headers)
             if (k == "location") location = v;
-        auto d = next_hop(cursor->current(), x->first_url, cursor->method, status, location, cursor->hops,
+        auto d = next_hop(cursor->current(), *x->first_url, cursor->method, status, location, cursor->hops,
                           req.max_redirects, req.allow_redirects);
         if (d.what == redirect_decision::kind::follow) {
             t.where = body_target::kind::discard;
@@ -214,7 +216,7 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     for (const auto& cookie : hop.set_cookies) x.jar.set_from_header(current, cookie, std::chrono::system_clock::now());
     std::optional<std::string_view> location;
     if (hop.location) location = *hop.location;
-    auto d = next_hop(current, x.first_url, c.method, hop.status, location, c.hops, req.max_redirects,
+    auto d = next_hop(current, *x.first_url, c.method, hop.status, location, c.hops, req.max_redirects,
                       req.allow_redirects);
     using kind = redirect_decision::kind;
     if (d.what == kind::follow) {
@@ -284,7 +286,7 @@ inline boost::asio::awaitable<bool> back_off(clock::duration delay)
 
 inline void finish_result(execution& x, attempt_outcome& a, result& r)
 {
-    r.url = x.show(a.url ? *a.url : x.first_url);
+    r.url = x.show(a.url ? *a.url : *x.first_url);
     r.history = std::move(a.history);
     r.timings = a.last.timings;
     if (a.last.status) {
@@ -331,6 +333,15 @@ inline std::unique_ptr<result> input_error_result(const input_check& c)
     return std::make_unique<result>(make_error_result(c.code, c.message));
 }
 
+/// The call's own copy of its first URL, to change: never the client's cached one.
+inline boost::urls::url& own_first_url(execution& x)
+{
+    auto own = std::make_shared<boost::urls::url>(*x.first_url);
+    boost::urls::url& u = *own;
+    x.first_url = std::move(own);
+    return u;
+}
+
 // The coroutines below keep only what lives across a suspension; the steps that do not
 // wait are plain functions. GCC gives every local of a coroutine a slot in its frame for
 // the whole call, so inline step code would make each call in flight kilobytes larger.
@@ -343,19 +354,21 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
     x.started = clock::now();
     x.deadline = call_deadline(rq.total_timeout, x.started);
     if (auto c = validate(rq); !c.ok()) return input_error_result(c);
-    auto composed = compose_url(rq, &st.urls);
+    auto composed = compose_shared_url(rq, &st.urls);
     if (!composed.problem.ok()) return input_error_result(composed.problem);
     input_check body_problem;
     x.body = encode_body(rq.body, body_problem);
     if (!body_problem.ok()) return input_error_result(body_problem);
     x.first_url = std::move(composed.url);
-    if (x.first_url.has_password()) x.secrets.push_back(std::string(x.first_url.password()));
-    if (credentials creds = resolve_credentials(rq, x.first_url); creds.any()) {
+    if (x.first_url->has_password()) x.secrets.push_back(std::string(x.first_url->password()));
+    credentials creds = x.first_url->has_userinfo() ? resolve_credentials(rq, own_first_url(x))
+                                                     : credentials_for(rq, std::nullopt);
+    if (creds.any()) {
         execution_extras& e = x.extra();
         e.creds = std::move(creds);
         if (e.creds.api_key_query) {
             e.api_key_query_name = *e.creds.api_key_query;
-            append_query_param(x.first_url, *e.creds.api_key_query, e.creds.api_key_value.reveal());
+            append_query_param(own_first_url(x), *e.creds.api_key_query, e.creds.api_key_value.reveal());
         }
     }
     for (auto& s : secret_values(rq)) x.secrets.push_back(std::move(s));
@@ -365,17 +378,17 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
         for (const auto& n : composed.ignored) names += (names.empty() ? "" : ", ") + n;
         x.log.push_back("url given: ignored " + names);
     }
-    if (!rq.verify_ssl && x.first_url.scheme() == "https")
+    if (!rq.verify_ssl && x.first_url->scheme() == "https")
         x.log.push_back("warning: verify_ssl is false: the server's certificate is not checked");
 
     if (rq.circuit_breaker.enabled) {
         std::string& key = x.extra().breaker_key;
-        key = origin_of(x.first_url).key();
+        key = origin_of(*x.first_url).key();
         if (!st.breakers.allow(key, rq.circuit_breaker, std::chrono::steady_clock::now())) {
             auto r = std::make_unique<result>();
             r->error = corest::error::circuit_open;
             r->message = "the circuit breaker for " + key + " is open after repeated failures; not calling it";
-            r->url = x.show(x.first_url);
+            r->url = x.show(*x.first_url);
             r->log = std::move(x.log);
             return r;
         }
@@ -502,11 +515,11 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
         // response in a.last. Inline, not a coroutine of its own: one frame fewer per call.
         if (a.error.code == corest::error::ok) {
             hop_cursor c;
-            c.at = &x.first_url;
+            c.at = x.first_url.get();
             c.method = x.req.method;
             bool refreshed_token = false;
             for (;;) {
-                const bool same_origin = c.hops == 0 || origin_of(c.current()) == origin_of(x.first_url);
+                const bool same_origin = c.hops == 0 || origin_of(c.current()) == origin_of(*x.first_url);
                 body_rules rules{&x, &c};
                 // By reference: `rules` lives in this frame while the hop runs, and a
                 // std::function holding a reference_wrapper never allocates.

@@ -10,8 +10,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,23 +22,24 @@ class parsed_url_cache {
 public:
     static constexpr std::size_t capacity = 256;
 
-    /// The URL parsed from `raw` with this `encode_url` setting, when seen before.
-    std::optional<boost::urls::url> find(std::string_view raw, bool encode_url) const
+    /// The URL parsed from `raw` with this `encode_url` setting, when seen before (shared:
+    /// calls hold it, they do not copy it).
+    std::shared_ptr<const boost::urls::url> find(std::string_view raw, bool encode_url) const
     {
         std::lock_guard lock(mutex_);
         const auto& map = encode_url ? encoded_ : verbatim_;
         auto it = map.find(raw);
-        if (it == map.end()) return std::nullopt;
+        if (it == map.end()) return nullptr;
         return it->second;
     }
 
     /// Remembers a URL that passed every check.
-    void store(std::string_view raw, bool encode_url, const boost::urls::url& parsed)
+    void store(std::string_view raw, bool encode_url, std::shared_ptr<const boost::urls::url> parsed)
     {
         std::lock_guard lock(mutex_);
         auto& map = encode_url ? encoded_ : verbatim_;
         if (map.size() >= capacity) map.clear();
-        map.try_emplace(std::string(raw), parsed);
+        map.try_emplace(std::string(raw), std::move(parsed));
     }
 
 private:
@@ -46,7 +47,8 @@ private:
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
-    using url_map = std::unordered_map<std::string, boost::urls::url, text_hash, std::equal_to<>>;
+    using url_map =
+        std::unordered_map<std::string, std::shared_ptr<const boost::urls::url>, text_hash, std::equal_to<>>;
 
     mutable std::mutex mutex_;
     url_map encoded_;    // encode_url: true
