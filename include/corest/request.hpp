@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -27,6 +28,15 @@ namespace corest {
 using seconds = std::chrono::duration<double>;
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// The value of the first entry named exactly `name`, or nullptr. Response headers are
+/// lower-cased (their repeats joined), so a lower-case name finds a response header.
+inline const std::string* find_header(const header_list& headers, std::string_view name) noexcept
+{
+    for (const auto& [k, v] : headers)
+        if (k == name) return &v;
+    return nullptr;
+}
 
 // ---- bodies -------------------------------------------------------------
 

@@ -62,12 +62,7 @@ struct result {
     std::string_view error_name() const noexcept { return corest::error_name(error); }
 
     /// The first header with this (lower-case) name, or nullptr.
-    const std::string* header(std::string_view lower_name) const noexcept
-    {
-        for (const auto& [k, v] : headers)
-            if (k == lower_name) return &v;
-        return nullptr;
-    }
+    const std::string* header(std::string_view lower_name) const noexcept { return find_header(headers, lower_name); }
 };
 
 /// A result carrying only an error (nothing was sent, or nothing arrived).

@@ -24,6 +24,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace corest::detail {
 
@@ -32,7 +33,10 @@ struct connect_target {
     std::uint16_t port = 0;
     bool use_tls = false;
     bool ip_literal = false;
-    std::string display;    // origin for messages
+    const boost::urls::url_view_base* url = nullptr;   // the caller keeps it alive
+
+    /// The origin, for messages: built only when one is written.
+    std::string display() const { return display_origin(*url); }
 };
 
 /// Where a URL's connection goes.
@@ -40,7 +44,7 @@ inline connect_target connect_target_of(const boost::urls::url_view_base& url, b
 {
     const auto origin = origin_of(url);
     const bool literal = is_ip_literal(origin.host);
-    return {origin.host, origin.port, use_tls, literal, display_origin(url)};
+    return {origin.host, origin.port, use_tls, literal, &url};
 }
 
 inline double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
@@ -62,14 +66,16 @@ inline bool is_cancelled(const boost::asio::cancellation_state& cs)
 }
 
 /// A time-out error for the phase, or for "total" when the call's deadline was the bound.
-inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& l,
+inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, bool total_binds,
                                       std::string_view target)
 {
-    if (ec == boost::beast::error::timeout) return timeout_error(l.total_binds ? phase::total : p, target);
+    if (ec == boost::beast::error::timeout) return timeout_error(total_binds ? phase::total : p, target);
     return map_io_error(ec, p, target);
 }
 
-using endpoint_list = boost::asio::ip::tcp::resolver::results_type;
+/// The addresses a connection tries, in order: plain endpoints, not the resolver's
+/// results, which carry the host and service names for every address.
+using endpoint_list = std::vector<boost::asio::ip::tcp::endpoint>;
 
 /// The address of a host given as an IP literal; on failure, `error`.
 inline endpoint_list literal_endpoint(const connect_target& target, mapped_error& error)
@@ -77,11 +83,10 @@ inline endpoint_list literal_endpoint(const connect_target& target, mapped_error
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(target.host, ec);
     if (ec) {
-        error = map_io_error(ec, phase::dns, target.display);
+        error = map_io_error(ec, phase::dns, target.display());
         return {};
     }
-    return endpoint_list::create(boost::asio::ip::tcp::endpoint(address, target.port), target.host,
-                                 std::to_string(target.port));
+    return {boost::asio::ip::tcp::endpoint(address, target.port)};
 }
 
 /// The addresses of a host name, within `limit`; on failure, `error`. A coroutine of
@@ -114,9 +119,10 @@ inline boost::asio::awaitable<void> resolve_host(const connect_target& target, c
     auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port), as_result);
     state->timer.cancel();
     timings.dns = seconds_since(t0);
-    if (state->timed_out) error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display);
-    else if (ec) error = map_io_error(ec, phase::dns, target.display);
-    else endpoints = std::move(results);
+    if (state->timed_out) error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display());
+    else if (ec) error = map_io_error(ec, phase::dns, target.display());
+    else
+        for (const auto& entry : results) endpoints.push_back(entry.endpoint());
 }
 
 /// The TLS handshake on a connected socket, within `limit`; false (with `error` and
@@ -127,7 +133,7 @@ inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_ta
     namespace net = boost::asio;
     const auto t0 = clock::now();
     if (!prepare_tls_session(*conn.tls, target.host, target.ip_literal, tls)) {
-        error = {corest::error::tls_error, "could not set the TLS server name for " + target.display};
+        error = {corest::error::tls_error, "could not set the TLS server name for " + target.display()};
         co_return false;
     }
     apply_limit(conn.tcp(), limit);
@@ -137,9 +143,9 @@ inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_ta
     long verify = SSL_get_verify_result(conn.tls->native_handle());
     if (ec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
         error = {corest::error::tls_error,
-                 "TLS handshake with " + target.display + " failed: " + verify_failure_reason(verify)};
+                 "TLS handshake with " + target.display() + " failed: " + verify_failure_reason(verify)};
     else
-        error = map_limited_error(ec, phase::tls, limit, target.display);
+        error = map_limited_error(ec, phase::tls, limit.total_binds, target.display());
     conn.close();
     co_return false;
 }
@@ -179,7 +185,7 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     // ignores it), is seen here, in the coroutine's cancellation state.
     const auto after_resolve = co_await net::this_coro::cancellation_state;
     if (is_cancelled(after_resolve)) {
-        error = cancelled_error(target.display);
+        error = cancelled_error(target.display());
         co_return;
     }
 
@@ -199,24 +205,24 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     // Each address in turn, as a range connect does; Beast's cannot be awaited with
     // `deferred` and would add a coroutine frame and a larger operation per call.
     boost::system::error_code cec = net::error::not_found;   // no address at all
-    for (auto it = endpoints.begin(); it != endpoints.end(); ++it) {
+    for (const auto& endpoint : endpoints) {
         boost::system::error_code ignored;
         if (conn->tcp().socket().is_open()) conn->tcp().socket().close(ignored);   // after a failed address
-        auto [ec] = co_await conn->tcp().async_connect(it->endpoint(), as_result);
+        auto [ec] = co_await conn->tcp().async_connect(endpoint, as_result);
         cec = ec;
         // A timeout spent the budget of every address; a cancellation ends the call.
         if (!ec || ec == boost::beast::error::timeout || ec == net::error::operation_aborted) break;
     }
     timings.connect = seconds_since(t0);
     if (cec) {
-        error = map_limited_error(cec, phase::connect, remaining, target.display);
+        error = map_limited_error(cec, phase::connect, remaining.total_binds, target.display());
         co_return;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
     const auto after_connect = co_await net::this_coro::cancellation_state;
     if (is_cancelled(after_connect)) {
         conn->close();
-        error = cancelled_error(target.display);
+        error = cancelled_error(target.display());
         co_return;
     }
 

@@ -77,7 +77,7 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
     apply_limit(tcp, limit);
     auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
     if (ec) {
-        failure = map_limited_error(ec, phase::write, limit, lim.target());
+        failure = map_limited_error(ec, phase::write, limit.total_binds, lim.target());
         co_return;
     }
     body_reader reader(body);
@@ -92,7 +92,7 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
         if (got == 0) break;
         auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), as_result_on<Stream>());
         if (wec) {
-            failure = map_limited_error(wec, phase::write, limit, lim.target());
+            failure = map_limited_error(wec, phase::write, limit.total_binds, lim.target());
             co_return;
         }
     }
@@ -116,8 +116,9 @@ public:
     {
         if (!sent_) {
             sent_ = true;
-            limit_ = lim_->deadline.limit(lim_->write_timeout);
-            apply_limit(*tcp_, limit_);
+            const auto limit = lim_->deadline.limit(lim_->write_timeout);
+            total_binds_ = limit.total_binds;
+            apply_limit(*tcp_, limit);
             const auto single = body_->single_buffer();
             const std::array<boost::asio::const_buffer, 2> buffers{
                 boost::asio::buffer(*head_),
@@ -125,7 +126,7 @@ public:
             boost::asio::async_write(*stream_, buffers, std::move(self));
             return;
         }
-        if (ec) *failure_ = map_limited_error(ec, phase::write, limit_, lim_->target());
+        if (ec) *failure_ = map_limited_error(ec, phase::write, total_binds_, lim_->target());
         self.complete();
     }
 
@@ -136,7 +137,7 @@ private:
     const encoded_body* body_;
     const exchange_limits* lim_;
     mapped_error* failure_;
-    wait_limit limit_;
+    bool total_binds_ = false;   // the call's deadline bounds the write (a timeout is "total")
     bool sent_ = false;
 };
 
@@ -241,8 +242,9 @@ public:
         for (;;) {
             // read_timeout is the longest silence: the timer restarts for every read, so a
             // slow but live peer is not cut off, and a silent one is.
-            limit_ = lim_->deadline.limit(lim_->read_timeout);
-            apply_limit(*tcp_, limit_);
+            const auto limit = lim_->deadline.limit(lim_->read_timeout);
+            total_binds_ = limit.total_binds;
+            apply_limit(*tcp_, limit);
             boost::system::error_code ec;
             if (!parse_buffered(*buffer_, **parser_, ec)) {
                 state_ = state::reading;
@@ -272,7 +274,7 @@ private:
         if (parser.got_some() || buffer_->size() > 0) *received_any_ = true;
         if (ec == http::error::need_buffer && parser.is_header_done()) ec = {};   // body bytes wait
         if (ec) {
-            *failure_ = map_limited_error(ec, phase::read, limit_, lim_->target());
+            *failure_ = map_limited_error(ec, phase::read, total_binds_, lim_->target());
             self.complete();
             return true;
         }
@@ -301,7 +303,7 @@ private:
     const exchange_limits* lim_;
     bool* received_any_;
     mapped_error* failure_;
-    wait_limit limit_;
+    bool total_binds_ = false;   // the call's deadline bounds the read (a timeout is "total")
     bool head_method_;
     state state_ = state::starting;
 };
@@ -461,7 +463,7 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
                 out.size = filled;
                 const boost::system::error_code ec =
                     read_ec == net::error::eof ? boost::system::error_code(http::error::partial_message) : read_ec;
-                out.error = map_limited_error(ec, phase::read, limit, lim.target());
+                out.error = map_limited_error(ec, phase::read, limit.total_binds, lim.target());
                 co_return;
             }
             scan.advance(std::string_view(body.data(), filled));
@@ -514,7 +516,7 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
         }
         if (ec == http::error::need_buffer) ec = {};   // the chunk is full: go round again
         if (ec) {
-            out.error = map_limited_error(ec, phase::read, limit, lim.target());
+            out.error = map_limited_error(ec, phase::read, limit.total_binds, lim.target());
             co_return;
         }
     }

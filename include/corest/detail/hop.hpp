@@ -40,8 +40,6 @@ struct hop_output {
     std::string reason;
     header_list headers;
     std::vector<std::string> set_cookies;
-    std::optional<std::string> location;
-    std::optional<std::string> retry_after;
     std::string body;                      // with body_target::kind::memory
     std::optional<body_text_scan> text_scan;   // of `body`, when it was read to its end
     std::uint64_t body_size = 0;
@@ -107,10 +105,6 @@ inline void take_response_head(const response_parser::value_type& res, hop_outpu
     out.headers = normalize_headers(res);
     for (const auto& f : res)
         if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
-    if (auto it = res.find(boost::beast::http::field::location); it != res.end())
-        out.location = std::string(it->value());
-    if (auto it = res.find(boost::beast::http::field::retry_after); it != res.end())
-        out.retry_after = std::string(it->value());
 }
 
 /// Opens the `dst` file a body goes to; false (with out.error) when it cannot be written.

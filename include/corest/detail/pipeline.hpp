@@ -88,8 +88,11 @@ struct execution {
 };
 
 /// The token for an oauth2 call: from the cache, or fetched (once for all waiting calls).
-inline boost::asio::awaitable<mapped_error> obtain_token(client_state& st, execution& x)
+/// `error` says why there is none. Written through a reference, not returned: execute()
+/// would keep a slot for the returned error at each of its two co_awaits.
+inline boost::asio::awaitable<void> obtain_token(client_state& st, execution& x, mapped_error& error)
 {
+    error = {};
     execution_extras& e = x.extra();
     e.oauth_key = token_cache_key(std::get<oauth2_client_credentials>(x.req.authentication));
     // A named function object, not a temporary inside the co_await expression: GCC 12
@@ -99,13 +102,12 @@ inline boost::asio::awaitable<mapped_error> obtain_token(client_state& st, execu
     };
     auto got = co_await st.tokens.get(*e.oauth_key, std::move(fetch), x.deadline.at());
     if (!got.token) {
-        if (got.cancelled && got.failure.find("cancelled") != std::string::npos)
-            co_return mapped_error{corest::error::cancelled, got.failure};
-        co_return mapped_error{corest::error::auth_failed, got.failure};
+        const bool cancelled = got.cancelled && got.failure.find("cancelled") != std::string::npos;
+        error = {cancelled ? corest::error::cancelled : corest::error::auth_failed, got.failure};
+        co_return;
     }
     e.oauth_token = got.token;
     x.secrets.push_back(got.token->reveal());
-    co_return mapped_error{};
 }
 
 struct attempt_outcome {
@@ -131,6 +133,13 @@ struct hop_cursor {
     const boost::urls::url& current() const { return *at; }
 };
 
+/// A response's Location header (its repeats joined, as in `headers`), if any.
+inline std::optional<std::string_view> location_of(const header_list& headers)
+{
+    if (const std::string* value = find_header(headers, "location")) return *value;
+    return std::nullopt;
+}
+
 /// Where a hop's response body goes, from its status and headers: nowhere for a
 /// redirect that will be followed, the `dst` file for an expected status, else memory.
 struct body_rules {
@@ -142,11 +151,8 @@ struct body_rules {
         const request& req = x->req;
         body_target t;
         t.decode = req.decompress;
-        std::optional<std::string_view> location;
-        for (const auto& [k, v] : headers)
-            if (k == "location") location = v;
-        auto d = next_hop(cursor->current(), *x->first_url, cursor->method, status, location, cursor->hops,
-                          req.max_redirects, req.allow_redirects);
+        auto d = next_hop(cursor->current(), *x->first_url, cursor->method, status, location_of(headers),
+                          cursor->hops, req.max_redirects, req.allow_redirects);
         if (d.what == redirect_decision::kind::follow) {
             t.where = body_target::kind::discard;
             t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
@@ -214,10 +220,8 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     const request& req = x.req;
     const boost::urls::url& current = c.current();
     for (const auto& cookie : hop.set_cookies) x.jar.set_from_header(current, cookie, std::chrono::system_clock::now());
-    std::optional<std::string_view> location;
-    if (hop.location) location = *hop.location;
-    auto d = next_hop(current, *x.first_url, c.method, hop.status, location, c.hops, req.max_redirects,
-                      req.allow_redirects);
+    auto d = next_hop(current, *x.first_url, c.method, hop.status, location_of(hop.headers), c.hops,
+                      req.max_redirects, req.allow_redirects);
     using kind = redirect_decision::kind;
     if (d.what == kind::follow) {
         out.history.push_back({hop.status, x.show(current)});
@@ -372,7 +376,7 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
         }
     }
     for (auto& s : secret_values(rq)) x.secrets.push_back(std::move(s));
-    x.log.reserve(4);   // the request line, the attempt, often one more
+    x.log.reserve(2);   // the request line and the attempt: most calls log no more
     if (!composed.ignored.empty()) {
         std::string names;
         for (const auto& n : composed.ignored) names += (names.empty() ? "" : ", ") + n;
@@ -419,7 +423,7 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
     if (status && status_in(*status, x.req.expected_status_code) && !status_in(*status, x.req.retry_status_code))
         return {kind::stop, {}};
     std::optional<std::string_view> retry_after;
-    if (status && a.last.retry_after) retry_after = *a.last.retry_after;
+    if (const std::string* value = find_header(a.last.headers, "retry-after"); status && value) retry_after = *value;
     // The clocks matter only when a retry is possible: an answer that ends the call
     // does not read them.
     const bool may_retry = !status || status_in(*status, x.req.retry_status_code);
@@ -510,7 +514,7 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
     for (unsigned retries = 0;; ++retries) {
         x.attempts = retries + 1;
         a = attempt_outcome{};
-        if (x.uses_oauth2() && !x.has_oauth_token()) a.error = co_await obtain_token(*st, x);
+        if (x.uses_oauth2() && !x.has_oauth_token()) co_await obtain_token(*st, x, a.error);
         // The attempt: the first request and every redirect hop it leads to, each hop's
         // response in a.last. Inline, not a coroutine of its own: one frame fewer per call.
         if (a.error.code == corest::error::ok) {
@@ -530,7 +534,7 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
                 const hop_next next = after_hop(*st, x, c, a, same_origin, refreshed_token);
                 if (next == hop_next::end) break;
                 if (next == hop_next::refresh_token) {
-                    a.error = co_await obtain_token(*st, x);
+                    co_await obtain_token(*st, x, a.error);
                     if (a.error.code != corest::error::ok) break;
                 }
             }
