@@ -79,6 +79,21 @@ BOOST_AUTO_TEST_CASE(trusted_by_cacert_path_and_pem_text)
     BOOST_TEST(t.ok(), t.message);
 }
 
+BOOST_AUTO_TEST_CASE(a_large_body_is_sent_whole_in_many_writes)
+{
+    // 3 MiB is many socket writes (and TLS records): each write sends what the last left.
+    std::string text(3 * 1024 * 1024, 'x');
+    for (std::size_t i = 0; i < text.size(); i += 4096) text[i] = static_cast<char>('a' + (i / 4096) % 26);
+    for (const std::string& base : {servers().httpbin, servers().tls}) {
+        auto req = tls_get(base + "/anything");
+        req.method = corest::method::post;
+        req.body = corest::text_body{text};
+        auto r = call(req);
+        BOOST_TEST_REQUIRE(r.ok(), base << ": " << r.message);
+        BOOST_TEST(json_object(r).at("data").as_string() == text, base);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(ip_literal_is_verified_against_the_ip_san)
 {
     auto r = call(tls_get(servers().tls_ip + "/hello"));

@@ -98,9 +98,12 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
     }
 }
 
-/// Writes the request head and a body of at most one buffer in one write, under
-/// write_timeout; `failure` says what went wrong, if anything. A composed operation: it
-/// needs no coroutine frame. The outcome goes through a reference, as with every
+/// Writes the request head and a body of at most one buffer, under write_timeout;
+/// `failure` says what went wrong, if anything. A composed operation: it needs no
+/// coroutine frame. It writes with async_write_some itself rather than through
+/// asio::async_write, whose operation would carry a second copy of the buffers: the
+/// memory of this send is reused for the response's read, and a call keeps the larger
+/// of the two while it waits. The outcome goes through a reference, as with every
 /// operation a hop awaits: a returned one would take a slot in the hop's frame.
 template <class Stream>
 class send_request_op {
@@ -112,33 +115,50 @@ public:
     }
 
     template <class Self>
-    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t = 0)
+    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0)
     {
-        if (!sent_) {
-            sent_ = true;
+        if (!started_) {
+            started_ = true;
             const auto limit = lim_->deadline.limit(lim_->write_timeout);
             total_binds_ = limit.total_binds;
             apply_limit(*tcp_, limit);
-            const auto single = body_->single_buffer();
-            const std::array<boost::asio::const_buffer, 2> buffers{
-                boost::asio::buffer(*head_),
-                single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer()};
-            boost::asio::async_write(*stream_, buffers, std::move(self));
+        } else if (ec) {
+            *failure_ = map_limited_error(ec, phase::write, total_binds_, lim_->target());
+            self.complete();
+            return;
+        } else {
+            written_ += n;
+        }
+        const auto rest = unwritten();
+        // Never empty on the first round: a request has a head.
+        if (rest[0].size() + rest[1].size() == 0) {
+            self.complete();
             return;
         }
-        if (ec) *failure_ = map_limited_error(ec, phase::write, total_binds_, lim_->target());
-        self.complete();
+        stream_->async_write_some(rest, std::move(self));
     }
 
 private:
+    // The head and the body, less the `written_` bytes already sent.
+    std::array<boost::asio::const_buffer, 2> unwritten() const
+    {
+        const auto single = body_->single_buffer();
+        boost::asio::const_buffer head = boost::asio::buffer(*head_);
+        boost::asio::const_buffer body =
+            single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer();
+        if (written_ < head.size()) return {head + written_, body};
+        return {boost::asio::const_buffer(), body + (written_ - head.size())};
+    }
+
     Stream* stream_;
     timed_socket* tcp_;
     const std::string* head_;
     const encoded_body* body_;
     const exchange_limits* lim_;
     mapped_error* failure_;
+    std::size_t written_ = 0;
     bool total_binds_ = false;   // the call's deadline bounds the write (a timeout is "total")
-    bool sent_ = false;
+    bool started_ = false;
 };
 
 template <class Stream, class Token>
