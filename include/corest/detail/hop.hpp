@@ -158,7 +158,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             }
         }
 
-        const auto send_started = clock::now();
+        const auto send_started = reused ? started : clock::now();   // a pooled connection sends at once
         mapped_error failure;
         if (needs_streaming(body))
             co_await send_streamed_request(*conn, conn->tcp(), in.head, body, in.limits, failure);

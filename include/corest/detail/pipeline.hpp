@@ -151,9 +151,12 @@ struct body_rules {
         const request& req = x->req;
         body_target t;
         t.decode = req.decompress;
-        auto d = next_hop(cursor->current(), *x->first_url, cursor->method, status, location_of(headers),
-                          cursor->hops, req.max_redirects, req.allow_redirects);
-        if (d.what == redirect_decision::kind::follow) {
+        // Only a redirect status needs next_hop's decision (and the URL it builds).
+        const bool follow = detail::is_redirect_status(status) &&
+                            next_hop(cursor->current(), *x->first_url, cursor->method, status, location_of(headers),
+                                     cursor->hops, req.max_redirects, req.allow_redirects)
+                                    .what == redirect_decision::kind::follow;
+        if (follow) {
             t.where = body_target::kind::discard;
             t.max_bytes = req.max_response_bytes.value_or(default_max_response_bytes);
         } else if (req.dst && status_in(status, req.expected_status_code)) {
@@ -220,28 +223,31 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     const request& req = x.req;
     const boost::urls::url& current = c.current();
     for (const auto& cookie : hop.set_cookies) x.jar.set_from_header(current, cookie, std::chrono::system_clock::now());
-    auto d = next_hop(current, *x.first_url, c.method, hop.status, location_of(hop.headers), c.hops,
-                      req.max_redirects, req.allow_redirects);
     using kind = redirect_decision::kind;
-    if (d.what == kind::follow) {
+    std::optional<redirect_decision> d;   // only for a redirect status: most responses build none
+    if (detail::is_redirect_status(hop.status))
+        d = next_hop(current, *x.first_url, c.method, hop.status, location_of(hop.headers), c.hops,
+                     req.max_redirects, req.allow_redirects);
+    const kind what = d ? d->what : kind::stop;
+    if (what == kind::follow) {
         out.history.push_back({hop.status, x.show(current)});
-        x.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d.target) +
-                          (d.cross_origin ? " (another origin: credentials not sent)" : ""));
-        c.redirected = std::make_unique<boost::urls::url>(std::move(d.target));   // `current` may die: not used below
+        x.log.push_back("redirect " + std::to_string(hop.status) + " to " + x.show(d->target) +
+                          (d->cross_origin ? " (another origin: credentials not sent)" : ""));
+        c.redirected = std::make_unique<boost::urls::url>(std::move(d->target));   // `current` may die: not used below
         c.at = c.redirected.get();
-        c.method = d.method;
-        c.send_body = c.send_body && d.keep_body;
+        c.method = d->method;
+        c.send_body = c.send_body && d->keep_body;
         ++c.hops;
         return true;
     }
     if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(current);
-    if (d.what == kind::refused) out.error = {corest::error::redirect_refused, d.message};
-    else if (d.what == kind::too_many)
+    if (what == kind::refused) out.error = {corest::error::redirect_refused, d->message};
+    else if (what == kind::too_many)
         out.error = {corest::error::too_many_redirects,
                      "more than max_redirects (" + std::to_string(req.max_redirects) + ") redirects"};
-    else if (d.what == kind::invalid_location)
-        out.error = {corest::error::protocol_error, d.message};
-    if (out.error.code != corest::error::ok && d.what != kind::invalid_location)
+    else if (what == kind::invalid_location)
+        out.error = {corest::error::protocol_error, d->message};
+    if (out.error.code != corest::error::ok && what != kind::invalid_location)
         out.history.push_back({hop.status, x.show(current)});
     return false;
 }
