@@ -48,6 +48,7 @@ struct execution_extras {
     std::string breaker_key;           // with circuit_breaker.enabled: the origin's breaker
     std::optional<std::string> oauth_key;
     std::optional<corest::secret> oauth_token;
+    std::vector<std::string> secrets;   // values scrubbed from the result's message and log
 };
 
 /// Everything one execution carries between its attempts and hops. The result is built
@@ -66,12 +67,18 @@ struct execution {
     encoded_body body;
     call_deadline deadline;
     clock::time_point started;   // of the first attempt: the retry deadline counts from it
-    cookie_jar jar;
-    std::vector<std::string> secrets;
+    // The cookies responses set; on the heap, made by the first Set-Cookie: most calls get none.
+    std::unique_ptr<cookie_jar> jar;
     std::vector<std::string> log;   // the result's log, line by line
     unsigned attempts = 0;
     std::unique_ptr<execution_extras> extras;
     std::shared_ptr<const tls_profile> tls;   // the client's, once a hop goes to an https URL
+
+    cookie_jar& cookies()
+    {
+        if (!jar) jar = std::make_unique<cookie_jar>();
+        return *jar;
+    }
 
     execution_extras& extra()
     {
@@ -107,7 +114,7 @@ inline boost::asio::awaitable<void> obtain_token(client_state& st, execution& x,
         co_return;
     }
     e.oauth_token = got.token;
-    x.secrets.push_back(got.token->reveal());
+    e.secrets.push_back(got.token->reveal());
 }
 
 struct attempt_outcome {
@@ -183,8 +190,8 @@ inline hop_input prepare_hop(client_state& st, execution& x, const hop_cursor& c
     std::string cookies;
     if (same_origin)
         for (const auto& [k, v] : req.cookies) cookies += (cookies.empty() ? "" : "; ") + k + "=" + v;
-    if (!x.jar.empty()) {
-        auto jar_cookies = x.jar.cookie_header_for(current, std::chrono::system_clock::now());
+    if (x.jar && !x.jar->empty()) {
+        auto jar_cookies = x.jar->cookie_header_for(current, std::chrono::system_clock::now());
         if (!jar_cookies.empty()) cookies += (cookies.empty() ? "" : "; ") + jar_cookies;
     }
     head.cookie_header = std::move(cookies);
@@ -222,7 +229,7 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     const hop_output& hop = out.last;
     const request& req = x.req;
     const boost::urls::url& current = c.current();
-    for (const auto& cookie : hop.set_cookies) x.jar.set_from_header(current, cookie, std::chrono::system_clock::now());
+    for (const auto& cookie : hop.set_cookies) x.cookies().set_from_header(current, cookie, std::chrono::system_clock::now());
     using kind = redirect_decision::kind;
     std::optional<redirect_decision> d;   // only for a redirect status: most responses build none
     if (detail::is_redirect_status(hop.status))
@@ -274,7 +281,7 @@ inline hop_next after_hop(client_state& st, execution& x, hop_cursor& c, attempt
     }
     if (hop.status == 401 && x.has_oauth_token() && x.extras->oauth_key && !refreshed_token && same_origin) {
         for (const auto& cookie : hop.set_cookies)
-            x.jar.set_from_header(c.current(), cookie, std::chrono::system_clock::now());
+            x.cookies().set_from_header(c.current(), cookie, std::chrono::system_clock::now());
         refreshed_token = true;
         st.tokens.invalidate(*x.extras->oauth_key, *x.extras->oauth_token);
         x.extras->oauth_token.reset();
@@ -304,7 +311,7 @@ inline void finish_result(execution& x, attempt_outcome& a, result& r)
         r.reason = std::move(a.last.reason);
         r.headers = std::move(a.last.headers);
     }
-    r.cookies = x.jar.all_set();
+    if (x.jar) r.cookies = x.jar->all_set();
     if (a.error.code != corest::error::ok) {
         r.error = a.error.code;
         r.message = std::move(a.error.message);
@@ -370,7 +377,7 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
     x.body = encode_body(rq.body, body_problem);
     if (!body_problem.ok()) return input_error_result(body_problem);
     x.first_url = std::move(composed.url);
-    if (x.first_url->has_password()) x.secrets.push_back(std::string(x.first_url->password()));
+    if (x.first_url->has_password()) x.extra().secrets.push_back(std::string(x.first_url->password()));
     credentials creds = x.first_url->has_userinfo() ? resolve_credentials(rq, own_first_url(x))
                                                      : credentials_for(rq, std::nullopt);
     if (creds.any()) {
@@ -381,7 +388,7 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
             append_query_param(own_first_url(x), *e.creds.api_key_query, e.creds.api_key_value.reveal());
         }
     }
-    for (auto& s : secret_values(rq)) x.secrets.push_back(std::move(s));
+    for (auto& s : secret_values(rq)) x.extra().secrets.push_back(std::move(s));
     x.log.reserve(2);   // the request line and the attempt: most calls log no more
     if (!composed.ignored.empty()) {
         std::string names;
@@ -463,8 +470,10 @@ inline result complete_execution(client_state& st, execution& x, attempt_outcome
     if (x.req.circuit_breaker.enabled)
         st.breakers.record(x.extras->breaker_key, counts_as_breaker_failure(r.error, r.status_code),
                            std::chrono::steady_clock::now());
-    scrub(r.message, x.secrets);
-    for (auto& line : r.log) scrub(line, x.secrets);
+    if (x.extras) {
+        scrub(r.message, x.extras->secrets);
+        for (auto& line : r.log) scrub(line, x.extras->secrets);
+    }
     return r;
 }
 
