@@ -87,9 +87,12 @@ void check_sections(const corest::multipart_body& m, const std::string& boundary
                 auto value = line.substr(colon + 2);
                 if (name == "Content-Length") length_header = std::string(value);
                 if (name == "Content-Disposition" && part.content_disposition.how == corest::part_header::mode::default_value) {
+                    // name="N", and filename="F" when the part has a filename (its own, or a
+                    // file's): escaped names hold no quote (a name may hold `; filename="`).
                     std::size_t quotes = 0;
                     for (char c : value) quotes += c == '"';
-                    check(quotes == (value.find("; filename=\"") != std::string_view::npos ? 4u : 2u),
+                    const bool has_filename = part.filename.has_value() || part.file.has_value();
+                    check(quotes == (has_filename ? 4u : 2u),
                           "default Content-Disposition: unbalanced quotes", value);
                 }
             }
