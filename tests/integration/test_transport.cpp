@@ -413,6 +413,33 @@ BOOST_AUTO_TEST_CASE(binary_body_is_bytes)
     BOOST_TEST(corest::to_json(r).at("bytes").as_string() == "AP8QgA==");
 }
 
+BOOST_AUTO_TEST_CASE(a_latin1_location_is_followed_as_its_bytes)
+{
+    // `headers` shows the value as UTF-8 ("ä" from Latin-1 0xE4); the redirect goes to the
+    // byte the server sent, percent-encoded, as curl does.
+    fault_server srv(corest::test::respond_sequence({
+        "HTTP/1.1 302 Found\r\nLocation: /caf\xE4?q=\xE4\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    }));
+    auto r = call(get(srv.url("/start")));
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    const auto requests = srv.requests();
+    BOOST_TEST_REQUIRE(requests.size() == 2u);
+    BOOST_TEST(requests[1].rfind("GET /caf%E4?q=%E4 HTTP/1.1\r\n", 0) == 0u, requests[1]);
+    BOOST_TEST(r.url == srv.url("/caf%E4?q=%E4"));
+    BOOST_TEST_REQUIRE(r.history.size() == 1u);
+
+    // A redirect response that is the result (not followed) reports the UTF-8 form.
+    fault_server once(corest::test::respond("HTTP/1.1 302 Found\r\nLocation: /caf\xE4\r\nContent-Length: 0\r\n\r\n"));
+    auto shown = get(once.url("/"));
+    shown.allow_redirects = false;
+    shown.expected_status_code = {302};
+    auto s = call(shown);
+    BOOST_TEST_REQUIRE(s.ok(), s.message);
+    BOOST_TEST_REQUIRE(s.header("location"));
+    BOOST_TEST(*s.header("location") == "/caf\xC3\xA4");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(dst)

@@ -39,6 +39,10 @@ struct hop_output {
     unsigned status = 0;                    // 0 when no response head arrived
     std::string reason;
     header_list headers;
+    // The Location as the server sent it (repeats joined), only when it is not valid UTF-8:
+    // `headers` shows such a value as Latin-1 turned into UTF-8, but a redirect follows the
+    // bytes themselves (percent-encoded), as curl and browsers do. On the heap: rare.
+    std::unique_ptr<std::string> raw_location;
     std::vector<std::string> set_cookies;
     std::string body;                      // with body_target::kind::memory
     std::optional<body_text_scan> text_scan;   // of `body`, when it was read to its end
@@ -48,8 +52,17 @@ struct hop_output {
     std::vector<std::string> log;
 };
 
-/// Decides, from the status and headers, where the body goes.
-using body_decider = std::function<body_target(unsigned status, const header_list& headers)>;
+/// A response's Location header (its repeats joined, as in `headers`), if any: the bytes
+/// as received.
+inline std::optional<std::string_view> location_of(const hop_output& hop)
+{
+    if (hop.raw_location) return *hop.raw_location;
+    if (const std::string* value = find_header(hop.headers, "location")) return *value;
+    return std::nullopt;
+}
+
+/// Decides, from the response head in a hop's output (status, headers), where the body goes.
+using body_decider = std::function<body_target(const hop_output& head)>;
 
 /// The pool key of a hop: its origin (as origin::key() writes it), and for https the TLS
 /// settings. Built in one string for the common host (a name or IPv4 address without
@@ -103,8 +116,21 @@ inline void take_response_head(const response_parser::value_type& res, hop_outpu
     out.status = res.result_int();
     out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers
     out.headers = normalize_headers(res);
-    for (const auto& f : res)
+    bool location_changed = false;
+    for (const auto& f : res) {
         if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
+        else if (f.name() == boost::beast::http::field::location &&
+                 !is_valid_utf8(std::string_view(f.value().data(), f.value().size())))
+            location_changed = true;
+    }
+    if (location_changed) {
+        out.raw_location = std::make_unique<std::string>();
+        for (const auto& f : res) {
+            if (f.name() != boost::beast::http::field::location) continue;
+            if (!out.raw_location->empty()) *out.raw_location += ", ";
+            out.raw_location->append(f.value().data(), f.value().size());
+        }
+    }
 }
 
 /// Opens the `dst` file a body goes to; false (with out.error) when it cannot be written.
@@ -191,7 +217,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             out.error = cancelled_error(in.limits.target());
             co_return;
         }
-        body_target where = decide(out.status, out.headers);
+        body_target where = decide(out);
         if (where.where == body_target::kind::file && !open_body_file(where, out)) {
             st.pool.discard(std::move(conn));
             co_return;

@@ -140,27 +140,21 @@ struct hop_cursor {
     const boost::urls::url& current() const { return *at; }
 };
 
-/// A response's Location header (its repeats joined, as in `headers`), if any.
-inline std::optional<std::string_view> location_of(const header_list& headers)
-{
-    if (const std::string* value = find_header(headers, "location")) return *value;
-    return std::nullopt;
-}
-
 /// Where a hop's response body goes, from its status and headers: nowhere for a
 /// redirect that will be followed, the `dst` file for an expected status, else memory.
 struct body_rules {
     const execution* x;
     const hop_cursor* cursor;
 
-    body_target operator()(unsigned status, const header_list& headers) const
+    body_target operator()(const hop_output& head) const
     {
+        const unsigned status = head.status;
         const request& req = x->req;
         body_target t;
         t.decode = req.decompress;
         // Only a redirect status needs next_hop's decision (and the URL it builds).
         const bool follow = detail::is_redirect_status(status) &&
-                            next_hop(cursor->current(), *x->first_url, cursor->method, status, location_of(headers),
+                            next_hop(cursor->current(), *x->first_url, cursor->method, status, location_of(head),
                                      cursor->hops, req.max_redirects, req.allow_redirects)
                                     .what == redirect_decision::kind::follow;
         if (follow) {
@@ -233,7 +227,7 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     using kind = redirect_decision::kind;
     std::optional<redirect_decision> d;   // only for a redirect status: most responses build none
     if (detail::is_redirect_status(hop.status))
-        d = next_hop(current, *x.first_url, c.method, hop.status, location_of(hop.headers), c.hops,
+        d = next_hop(current, *x.first_url, c.method, hop.status, location_of(hop), c.hops,
                      req.max_redirects, req.allow_redirects);
     const kind what = d ? d->what : kind::stop;
     if (what == kind::follow) {
