@@ -1,5 +1,5 @@
 // fuzz_response_reader: the response reader of one exchange (include/corest/detail/exchange.hpp:
-// read_response_head, take_buffered_body and read_response_body, with content decoding from
+// response_head, take_buffered_body and read_response_body, with content decoding from
 // detail/content_decoder.hpp), fed arbitrary bytes through boost::beast::test::stream,
 // then what the pipeline makes of the response: normalize_headers, the cookie jar,
 // classify_body and to_json.
@@ -75,12 +75,14 @@ net::awaitable<void> exchange(beast::test::stream& stream, d::timed_socket& tcp,
 {
     beast::flat_buffer buffer;
     std::optional<d::response_parser> parser;
-    d::exchange_limits limits;   // no timeouts, no deadline
+    d::exchange_request request;   // sent already; no timeouts, no deadline
+    request.head_method = head_method;
     static const boost::urls::url_view fuzz_url("http://fuzz.example");
-    limits.url = &fuzz_url;
+    request.limits.url = &fuzz_url;
+    const d::exchange_limits& limits = request.limits;
     bool received_any = false;
-    co_await d::read_response_head(stream, tcp, buffer, parser, head_method, limits, received_any, out.head_error,
-                                   net::use_awaitable);
+    co_await d::response_head(stream, tcp, buffer, parser, request, false, received_any, out.head_error,
+                              net::use_awaitable);
     if (out.head_error.code != corest::error::ok) co_return;
 
     auto& res = parser->get();

@@ -57,6 +57,15 @@ struct exchange_limits {
     std::string target() const { return display_origin(*url); }
 };
 
+/// What an exchange sends and how it reads the answer. The caller keeps it alive while
+/// the exchange runs; the awaited operation holds one pointer to it.
+struct exchange_request {
+    std::string head;                      // serialized request head
+    const encoded_body* body = nullptr;    // null or empty: no body
+    bool head_method = false;              // the response to HEAD has no body
+    exchange_limits limits;
+};
+
 /// True when the body is sent in chunks by send_streamed_request (several segments, files
 /// among them); else the head and body go out in one write (send_request).
 inline bool needs_streaming(const encoded_body& body)
@@ -96,77 +105,6 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
             co_return;
         }
     }
-}
-
-/// Writes the request head and a body of at most one buffer, under write_timeout;
-/// `failure` says what went wrong, if anything. A composed operation: it needs no
-/// coroutine frame. It writes with async_write_some itself rather than through
-/// asio::async_write, whose operation would carry a second copy of the buffers: the
-/// memory of this send is reused for the response's read, and a call keeps the larger
-/// of the two while it waits. The outcome goes through a reference, as with every
-/// operation a hop awaits: a returned one would take a slot in the hop's frame.
-template <class Stream>
-class send_request_op {
-public:
-    send_request_op(Stream& stream, timed_socket& tcp, const std::string& head, const encoded_body& body,
-                    const exchange_limits& lim, mapped_error& failure)
-        : stream_(&stream), tcp_(&tcp), head_(&head), body_(&body), lim_(&lim), failure_(&failure)
-    {
-    }
-
-    template <class Self>
-    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0)
-    {
-        if (!started_) {
-            started_ = true;
-            const auto limit = lim_->deadline.limit(lim_->write_timeout);
-            total_binds_ = limit.total_binds;
-            apply_limit(*tcp_, limit);
-        } else if (ec) {
-            *failure_ = map_limited_error(ec, phase::write, total_binds_, lim_->target());
-            self.complete();
-            return;
-        } else {
-            written_ += n;
-        }
-        const auto rest = unwritten();
-        // Never empty on the first round: a request has a head.
-        if (rest[0].size() + rest[1].size() == 0) {
-            self.complete();
-            return;
-        }
-        stream_->async_write_some(rest, std::move(self));
-    }
-
-private:
-    // The head and the body, less the `written_` bytes already sent.
-    std::array<boost::asio::const_buffer, 2> unwritten() const
-    {
-        const auto single = body_->single_buffer();
-        boost::asio::const_buffer head = boost::asio::buffer(*head_);
-        boost::asio::const_buffer body =
-            single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer();
-        if (written_ < head.size()) return {head + written_, body};
-        return {boost::asio::const_buffer(), body + (written_ - head.size())};
-    }
-
-    Stream* stream_;
-    timed_socket* tcp_;
-    const std::string* head_;
-    const encoded_body* body_;
-    const exchange_limits* lim_;
-    mapped_error* failure_;
-    std::size_t written_ = 0;
-    bool total_binds_ = false;   // the call's deadline bounds the write (a timeout is "total")
-    bool started_ = false;
-};
-
-template <class Stream, class Token>
-auto send_request(Stream& stream, timed_socket& tcp, const std::string& head, const encoded_body& body,
-                  const exchange_limits& lim, mapped_error& failure, Token&& token)
-{
-    return boost::asio::async_compose<Token, void()>(send_request_op<Stream>(stream, tcp, head, body, lim, failure),
-                                                     token);
 }
 
 /// Reading is one socket read at a time, fed to the parser. Beast's http::async_read_some
@@ -221,28 +159,58 @@ inline char* body_scratch()
     return chunk.get();
 }
 
-/// Reads the final response head into `parser` (interim 1xx responses are skipped).
-/// `received_any` tells whether any response byte arrived (a stale pooled connection has
-/// none); `failure` says what went wrong, if anything.
+/// Sends the request, when asked to, then reads the final response head into `parser`
+/// (interim 1xx responses are skipped). The send is the head and a body of at most one
+/// buffer, under write_timeout (a body of several segments goes first, through
+/// send_streamed_request). `received_any` tells whether any response byte arrived (a stale
+/// pooled connection has none); `failure` says what went wrong, if anything.
 ///
 /// A hand-written composed operation, not a coroutine: every call waiting for its response
-/// is in here, and a coroutine would give each a frame; this state rides in the read.
+/// is in here, and a coroutine would give each a frame; this state rides in the socket's
+/// operation. Send and read are one operation: the hop awaits once, and its frame keeps one
+/// (dead) copy of the operation's arguments, not two. The send loops over async_write_some
+/// itself: asio::async_write's operation would carry a second copy of the buffers.
 template <class Stream>
-class read_response_head_op {
+class response_head_op {
 public:
-    read_response_head_op(Stream& stream, timed_socket& tcp, boost::beast::flat_buffer& buffer,
-                          std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
-                          bool& received_any, mapped_error& failure)
-        : stream_(&stream), tcp_(&tcp), buffer_(&buffer), parser_(&parser), lim_(&lim),
-          received_any_(&received_any), failure_(&failure), head_method_(head_method)
+    response_head_op(Stream& stream, timed_socket& tcp, boost::beast::flat_buffer& buffer,
+                     std::optional<response_parser>& parser, const exchange_request& request, bool send_first,
+                     bool& received_any, mapped_error& failure)
+        : stream_(&stream), tcp_(&tcp), buffer_(&buffer), parser_(&parser), request_(&request),
+          received_any_(&received_any), failure_(&failure),
+          state_(send_first ? state::send_starting : state::read_starting)
     {
     }
 
     template <class Self>
-    void operator()(Self& self, boost::system::error_code read_ec = {}, std::size_t n = 0)
+    void operator()(Self& self, boost::system::error_code ec = {}, std::size_t n = 0)
     {
         switch (state_) {
-        case state::starting:
+        case state::send_starting: {
+            const auto limit = limits().deadline.limit(limits().write_timeout);
+            total_binds_ = limit.total_binds;
+            apply_limit(*tcp_, limit);
+            state_ = state::sending;
+            send_rest(self);   // never all sent at once: a request has a head
+            return;
+        }
+        case state::sending:
+            if (ec) {
+                complete(self, map_limited_error(ec, phase::write, total_binds_, limits().target()));
+                return;
+            }
+            written_ += n;
+            if (!send_rest(self)) return;
+            if (self.cancelled() != boost::asio::cancellation_type::none) {   // arrived while sending
+                complete(self, cancelled_error(limits().target()));
+                return;
+            }
+            // The read starts in a completion, so it may complete at once; and nothing is
+            // buffered: the pool lends only connections with no bytes left over.
+            *received_any_ = false;
+            begin_message();
+            break;
+        case state::read_starting:
             *received_any_ = false;
             begin_message();
             if (buffer_->size() > 0) {
@@ -256,32 +224,63 @@ public:
         case state::resumed:
             break;
         case state::reading:
-            if (settled(self, parse_received(*buffer_, **parser_, read_ec, n))) return;
+            if (settled(self, parse_received(*buffer_, **parser_, ec, n))) return;
             break;
         }
         for (;;) {
             // read_timeout is the longest silence: the timer restarts for every read, so a
             // slow but live peer is not cut off, and a silent one is.
-            const auto limit = lim_->deadline.limit(lim_->read_timeout);
+            const auto limit = limits().deadline.limit(limits().read_timeout);
             total_binds_ = limit.total_binds;
             apply_limit(*tcp_, limit);
-            boost::system::error_code ec;
-            if (!parse_buffered(*buffer_, **parser_, ec)) {
+            boost::system::error_code parse_ec;
+            if (!parse_buffered(*buffer_, **parser_, parse_ec)) {
                 state_ = state::reading;
                 stream_->async_read_some(read_room(*buffer_), std::move(self));
                 return;
             }
-            if (settled(self, ec)) return;
+            if (settled(self, parse_ec)) return;
         }
     }
 
 private:
+    const exchange_limits& limits() const { return request_->limits; }
+
+    // Writes what is left of the request: false when a write is pending; true when all of
+    // it is sent.
+    template <class Self>
+    bool send_rest(Self& self)
+    {
+        const auto rest = unwritten();
+        if (rest[0].size() + rest[1].size() == 0) return true;
+        stream_->async_write_some(rest, std::move(self));
+        return false;
+    }
+
+    // The head and the body, less the `written_` bytes already sent.
+    std::array<boost::asio::const_buffer, 2> unwritten() const
+    {
+        const auto single = request_->body ? request_->body->single_buffer() : std::nullopt;
+        boost::asio::const_buffer head = boost::asio::buffer(request_->head);
+        boost::asio::const_buffer body =
+            single ? boost::asio::buffer(single->data(), single->size()) : boost::asio::const_buffer();
+        if (written_ < head.size()) return {head + written_, body};
+        return {boost::asio::const_buffer(), body + (written_ - head.size())};
+    }
+
     void begin_message()
     {
         parser_->emplace();
         (*parser_)->header_limit(header_block_limit);
         (*parser_)->body_limit(boost::none);
-        if (head_method_) (*parser_)->skip(true);
+        if (request_->head_method) (*parser_)->skip(true);
+    }
+
+    template <class Self>
+    void complete(Self& self, mapped_error failure)
+    {
+        *failure_ = std::move(failure);
+        self.complete();
     }
 
     // After bytes were parsed (with `ec`): true when the operation completed; false when
@@ -294,16 +293,15 @@ private:
         if (parser.got_some() || buffer_->size() > 0) *received_any_ = true;
         if (ec == http::error::need_buffer && parser.is_header_done()) ec = {};   // body bytes wait
         if (ec) {
-            *failure_ = map_limited_error(ec, phase::read, total_binds_, lim_->target());
-            self.complete();
+            complete(self, map_limited_error(ec, phase::read, total_binds_, limits().target()));
             return true;
         }
         if (!parser.is_header_done()) return false;
         const unsigned status = parser.get().result_int();
         if (status < 100) {   // three digits ("000"-"099") but no status class: not a response
-            *failure_ = {corest::error::protocol_error, "malformed response: status code " + std::to_string(status) +
-                                                            " is not 100-999 (read " + lim_->target() + ")"};
-            self.complete();
+            complete(self, {corest::error::protocol_error, "malformed response: status code " +
+                                                               std::to_string(status) + " is not 100-999 (read " +
+                                                               limits().target() + ")"});
             return true;
         }
         if (status >= 100 && status < 200 && status != 101) {   // 100 Continue, 103 Early Hints
@@ -314,37 +312,39 @@ private:
         return true;
     }
 
-    enum class state : unsigned char { starting, resumed, reading };
+    enum class state : unsigned char { send_starting, sending, read_starting, resumed, reading };
 
     Stream* stream_;
     timed_socket* tcp_;
     boost::beast::flat_buffer* buffer_;
     std::optional<response_parser>* parser_;
-    const exchange_limits* lim_;
+    const exchange_request* request_;
     bool* received_any_;
     mapped_error* failure_;
-    bool total_binds_ = false;   // the call's deadline bounds the read (a timeout is "total")
-    bool head_method_;
-    state state_ = state::starting;
+    std::size_t written_ = 0;   // bytes of the request sent
+    bool total_binds_ = false;   // the call's deadline bounds the write or read (a timeout is "total")
+    state state_;
 };
 
+/// Sends `request` (its head and a body of at most one buffer) when `send_first`, then
+/// reads the response head: see response_head_op.
 template <class Stream, class Token>
-auto read_response_head(Stream& stream, timed_socket& tcp, boost::beast::flat_buffer& buffer,
-                        std::optional<response_parser>& parser, bool head_method, const exchange_limits& lim,
-                        bool& received_any, mapped_error& failure, Token&& token)
+auto response_head(Stream& stream, timed_socket& tcp, boost::beast::flat_buffer& buffer,
+                   std::optional<response_parser>& parser, const exchange_request& request, bool send_first,
+                   bool& received_any, mapped_error& failure, Token&& token)
 {
     return boost::asio::async_compose<Token, void()>(
-        read_response_head_op<Stream>(stream, tcp, buffer, parser, head_method, lim, received_any, failure), token);
+        response_head_op<Stream>(stream, tcp, buffer, parser, request, send_first, received_any, failure), token);
 }
 
 /// Where a response body goes: memory (capped), a file (dst), or nowhere (a
 /// redirect being followed: read to the end so the connection can be reused).
 struct body_target {
-    enum class kind { memory, file, discard } where = kind::memory;
     std::uint64_t max_bytes = std::numeric_limits<std::uint64_t>::max();   // decoded bytes
     std::string* memory = nullptr;
     file_sink* file = nullptr;
     const std::string* dst_path = nullptr;   // with kind::file: where the sink is opened (the request's dst)
+    enum class kind : unsigned char { memory, file, discard } where = kind::memory;
     bool decode = true;   // decompress gzip/deflate
 };
 

@@ -14,28 +14,25 @@
 #include <corest/url.hpp>
 
 #include <charconv>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace corest::detail {
 
-struct hop_input {
+struct hop_input : exchange_request {   // the head, body, HEAD flag and limits to send with
     // The caller keeps what these point at alive while the hop runs (pointers, not copies
     // or views: they are in every call's frame).
     const boost::urls::url_view_base* url = nullptr;
-    std::string head;                      // serialized request head
-    const encoded_body* body = nullptr;    // null or empty: no body
-    bool head_method = false;
     const tls_settings* tls = nullptr;     // required for an https URL ...
     const std::string* tls_pool_key = nullptr;   // ... with its pool_key(), made once per call
     corest::seconds connect_timeout{20};
-    exchange_limits limits;
+    std::vector<std::string>* log = nullptr;   // where the hop's log lines go (the call's log); null: nowhere
 };
 
-struct hop_output {
-    mapped_error error;
+/// A hop's outcome: the body's (error, size, text scan) and the response head's. `error`
+/// is the hop's, whatever failed.
+struct hop_output : body_outcome {
     unsigned status = 0;                    // 0 when no response head arrived
     std::string reason;
     header_list headers;
@@ -45,11 +42,8 @@ struct hop_output {
     std::unique_ptr<std::string> raw_location;
     std::vector<std::string> set_cookies;
     std::string body;                      // with body_target::kind::memory
-    std::optional<body_text_scan> text_scan;   // of `body`, when it was read to its end
-    std::uint64_t body_size = 0;
     std::unique_ptr<file_sink> file;        // with body_target::kind::file, not yet committed (heap: rare)
     corest::timings timings;
-    std::vector<std::string> log;
 };
 
 /// A response's Location header (its repeats joined, as in `headers`), if any: the bytes
@@ -61,8 +55,31 @@ inline std::optional<std::string_view> location_of(const hop_output& hop)
     return std::nullopt;
 }
 
-/// Decides, from the response head in a hop's output (status, headers), where the body goes.
-using body_decider = std::function<body_target(const hop_output& head)>;
+/// Decides, from the response head in a hop's output (status, headers), where the body
+/// goes. An interface, not a std::function: the decider lives in the caller's frame, and
+/// a call in flight holds just it.
+struct body_decider {
+    virtual body_target operator()(const hop_output& head) const = 0;
+
+protected:
+    body_decider() = default;
+    body_decider(const body_decider&) = default;
+    body_decider& operator=(const body_decider&) = default;
+    ~body_decider() = default;
+};
+
+/// Every body in memory, up to `max_bytes`.
+struct body_to_memory final : body_decider {
+    std::uint64_t max_bytes = 0;
+
+    explicit body_to_memory(std::uint64_t max) : max_bytes(max) {}
+    body_target operator()(const hop_output&) const override
+    {
+        body_target t;
+        t.max_bytes = max_bytes;
+        return t;
+    }
+};
 
 /// The pool key of a hop: its origin (as origin::key() writes it), and for https the TLS
 /// settings. Built in one string for the common host (a name or IPv4 address without
@@ -161,9 +178,6 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     bool use_tls = false;
     const std::string key = hop_pool_key(in, use_tls);
 
-    static const encoded_body no_body;
-    const encoded_body& body = in.body ? *in.body : no_body;
-
     for (int round = 0;; ++round) {
         // The re-send after a stale pooled connection goes on a new connection: another
         // idle one may be just as stale (a server restart closes them all at once).
@@ -185,27 +199,28 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         }
 
         const auto send_started = reused ? started : clock::now();   // a pooled connection sends at once
-        mapped_error failure;
-        if (needs_streaming(body))
-            co_await send_streamed_request(*conn, conn->tcp(), in.head, body, in.limits, failure);
-        else
-            co_await send_request(*conn, conn->tcp(), in.head, body, in.limits, failure, boost::asio::deferred);
         std::optional<response_parser> parser;
         bool received_any = false;
-        if (failure.code == corest::error::ok && is_cancelled(cancel_state))
-            failure = cancelled_error(in.limits.target());
-        if (failure.code == corest::error::ok) {
-            co_await read_response_head(*conn, conn->tcp(), conn->buffer, parser, in.head_method, in.limits,
-                                        received_any, failure, boost::asio::deferred);
+        // One co_await of the head operation, not one per way of sending: each would keep
+        // its own copy of the operation's arguments in this frame.
+        const bool streamed = in.body && needs_streaming(*in.body);
+        if (streamed) {
+            co_await send_streamed_request(*conn, conn->tcp(), in.head, *in.body, in.limits, out.error);
+            if (out.error.code == corest::error::ok && is_cancelled(cancel_state))
+                out.error = cancelled_error(in.limits.target());
         }
-        if (failure.code != corest::error::ok) {
+        if (out.error.code == corest::error::ok)
+            co_await response_head(*conn, conn->tcp(), conn->buffer, parser, in, !streamed, received_any, out.error,
+                                   boost::asio::deferred);
+        if (out.error.code != corest::error::ok) {
             st.pool.discard(std::move(conn));
-            if (reused && !received_any && failure.code == corest::error::connection_closed && round == 0) {
-                out.log.push_back("the pooled connection to " + in.limits.target() +
-                                  " was closed by the server; re-sending on a new connection");
+            if (reused && !received_any && out.error.code == corest::error::connection_closed && round == 0) {
+                out.error = {};
+                if (in.log)
+                    in.log->push_back("the pooled connection to " + in.limits.target() +
+                                      " was closed by the server; re-sending on a new connection");
                 continue;
             }
-            out.error = std::move(failure);
             out.timings.total = seconds_since(started);
             co_return;
         }
@@ -223,23 +238,18 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             co_return;
         }
         if (where.where == body_target::kind::memory) where.memory = &out.body;
-        body_outcome got;
-        if (!take_buffered_body(conn->buffer, *parser, where, got)) {
-            co_await read_response_body(*conn, conn->tcp(), conn->buffer, *parser, where, in.limits, got);
-        }
-        out.body_size = got.size;
-        out.text_scan = got.text_scan;
+        if (!take_buffered_body(conn->buffer, *parser, where, out))
+            co_await read_response_body(*conn, conn->tcp(), conn->buffer, *parser, where, in.limits, out);
         out.timings.total = seconds_since(started);
-        if (got.error.code != corest::error::ok) {
+        if (out.error.code != corest::error::ok) {
             st.pool.discard(std::move(conn));
             if (out.file) out.file->abort();
             out.file.reset();
-            out.error = std::move(got.error);
             co_return;
         }
         // Bytes past the end of the response were not asked for (a server out of step, or
         // smuggling one response behind another): the connection is not reused for them.
-        if (parser->keep_alive() && got.complete && conn->buffer.size() == 0) st.pool.give_back(std::move(conn));
+        if (parser->keep_alive() && out.complete && conn->buffer.size() == 0) st.pool.give_back(std::move(conn));
         else st.pool.discard(std::move(conn));
         co_return;
     }

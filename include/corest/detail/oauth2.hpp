@@ -80,11 +80,7 @@ inline boost::asio::awaitable<fetched_token> fetch_token(client_state& st, oauth
     in.limits.deadline = deadline;
     const std::string where = redact_url(url);
 
-    const body_decider decide = [](const hop_output&) {
-        body_target t;
-        t.max_bytes = 1024 * 1024;
-        return t;
-    };
+    const body_to_memory decide(1024 * 1024);
     hop_output hop;
     co_await run_hop(st, in, decide, hop);
     if (hop.error.code == corest::error::cancelled) {

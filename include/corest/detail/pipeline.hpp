@@ -64,7 +64,9 @@ struct execution {
     // Shared with the client's URL cache unless something was added to it (params, an
     // API key in the query): a call in flight holds a pointer, not a parsed copy.
     std::shared_ptr<const boost::urls::url> first_url;
-    encoded_body body;
+    // The encoded request body; on the heap, and only when the request has one: most calls
+    // in flight (GET) would carry 64 empty bytes.
+    std::unique_ptr<const encoded_body> encoded;
     call_deadline deadline;
     clock::time_point started;   // of the first attempt: the retry deadline counts from it
     // The cookies responses set; on the heap, made by the first Set-Cookie: most calls get none.
@@ -73,6 +75,12 @@ struct execution {
     unsigned attempts = 0;
     std::unique_ptr<execution_extras> extras;
     std::shared_ptr<const tls_profile> tls;   // the client's, once a hop goes to an https URL
+
+    const encoded_body& body() const
+    {
+        static const encoded_body none;
+        return encoded ? *encoded : none;
+    }
 
     cookie_jar& cookies()
     {
@@ -118,12 +126,16 @@ inline boost::asio::awaitable<void> obtain_token(client_state& st, execution& x,
 }
 
 struct attempt_outcome {
-    mapped_error error;      // transport or policy error; ok when a final response arrived
     hop_output last;         // the final hop (its status, headers, body)
     // The URL that gave the final response, when not first_url. On the heap: most calls
     // are never redirected, and every call in flight would carry 200 bytes for it.
     std::unique_ptr<boost::urls::url> url;
     std::vector<history_entry> history;
+
+    // The attempt's transport or policy error (ok when a final response arrived): the last
+    // hop's own, or what ended the attempt after it. One field, not a copy of the hop's.
+    mapped_error& error() { return last.error; }
+    const mapped_error& error() const { return last.error; }
 };
 
 /// Where an attempt's hops stand. Lives in execute's frame and is never moved
@@ -142,11 +154,12 @@ struct hop_cursor {
 
 /// Where a hop's response body goes, from its status and headers: nowhere for a
 /// redirect that will be followed, the `dst` file for an expected status, else memory.
-struct body_rules {
+struct body_rules final : body_decider {
     const execution* x;
     const hop_cursor* cursor;
 
-    body_target operator()(const hop_output& head) const
+    body_rules(const execution& call, const hop_cursor& at) : x(&call), cursor(&at) {}
+    body_target operator()(const hop_output& head) const override
     {
         const unsigned status = head.status;
         const request& req = x->req;
@@ -201,8 +214,8 @@ inline hop_input prepare_hop(client_state& st, execution& x, const hop_cursor& c
 
     hop_input in;
     in.url = &current;
-    in.head = build_request_head(req, current, x.body, head);
-    in.body = c.send_body ? &x.body : nullptr;
+    in.head = build_request_head(req, current, x.body(), head);
+    in.body = c.send_body ? &x.body() : nullptr;
     in.head_method = c.method == corest::method::head;
     if (https) {
         in.tls = &x.tls->settings;
@@ -212,6 +225,7 @@ inline hop_input prepare_hop(client_state& st, execution& x, const hop_cursor& c
     in.limits.read_timeout = req.read_timeout;
     in.limits.write_timeout = req.write_timeout;
     in.limits.deadline = x.deadline;
+    in.log = &x.log;
     x.log.push_back(std::string(method_name(c.method)) + " " + x.show(current));
     return in;
 }
@@ -242,13 +256,13 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
         return true;
     }
     if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(current);
-    if (what == kind::refused) out.error = {corest::error::redirect_refused, d->message};
+    if (what == kind::refused) out.error() = {corest::error::redirect_refused, d->message};
     else if (what == kind::too_many)
-        out.error = {corest::error::too_many_redirects,
+        out.error() = {corest::error::too_many_redirects,
                      "more than max_redirects (" + std::to_string(req.max_redirects) + ") redirects"};
     else if (what == kind::invalid_location)
-        out.error = {corest::error::protocol_error, d->message};
-    if (out.error.code != corest::error::ok && what != kind::invalid_location)
+        out.error() = {corest::error::protocol_error, d->message};
+    if (out.error().code != corest::error::ok && what != kind::invalid_location)
         out.history.push_back({hop.status, x.show(current)});
     return false;
 }
@@ -260,16 +274,13 @@ enum class hop_next {
     end              // the attempt ends: an error, or the final response, in `out`
 };
 
-/// After a hop whose output is in out.last: its log lines join the call's log, and the
-/// attempt ends, follows a redirect, or re-sends with a new token.
+/// After a hop whose output is in out.last: the attempt ends, follows a redirect, or
+/// re-sends with a new token.
 inline hop_next after_hop(client_state& st, execution& x, hop_cursor& c, attempt_outcome& out, bool same_origin,
                           bool& refreshed_token)
 {
     hop_output& hop = out.last;
-    for (auto& line : hop.log) x.log.push_back(std::move(line));
-    hop.log.clear();
     if (hop.error.code != corest::error::ok) {
-        out.error = std::move(hop.error);
         if (c.hops > 0) out.url = std::make_unique<boost::urls::url>(c.current());
         return hop_next::end;
     }
@@ -306,11 +317,11 @@ inline void finish_result(execution& x, attempt_outcome& a, result& r)
         r.headers = std::move(a.last.headers);
     }
     if (x.jar) r.cookies = x.jar->all_set();
-    if (a.error.code != corest::error::ok) {
-        r.error = a.error.code;
-        r.message = std::move(a.error.message);
+    if (a.error().code != corest::error::ok) {
+        r.error = a.error().code;
+        r.message = std::move(a.error().message);
         if (a.last.file) a.last.file->abort();
-        if (a.last.status && a.error.code != corest::error::protocol_error) {
+        if (a.last.status && a.error().code != corest::error::protocol_error) {
             r.body = std::move(a.last.body);
             classify_body(r, false, a.last.text_scan ? &*a.last.text_scan : nullptr);
         }
@@ -325,7 +336,7 @@ inline void finish_result(execution& x, attempt_outcome& a, result& r)
             return;
         }
         r.dst = x.req.dst;
-        r.size = a.last.body_size;
+        r.size = a.last.size;
     } else {
         r.body = std::move(a.last.body);
         classify_body(r, false, a.last.text_scan ? &*a.last.text_scan : nullptr);
@@ -367,9 +378,11 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
     if (auto c = validate(rq); !c.ok()) return input_error_result(c);
     auto composed = compose_shared_url(rq, &st.urls);
     if (!composed.problem.ok()) return input_error_result(composed.problem);
-    input_check body_problem;
-    x.body = encode_body(rq.body, body_problem);
-    if (!body_problem.ok()) return input_error_result(body_problem);
+    if (!std::holds_alternative<std::monostate>(rq.body)) {
+        input_check body_problem;
+        x.encoded = std::make_unique<const encoded_body>(encode_body(rq.body, body_problem));
+        if (!body_problem.ok()) return input_error_result(body_problem);
+    }
     x.first_url = std::move(composed.url);
     if (x.first_url->has_password()) x.extra().secrets.push_back(std::string(x.first_url->password()));
     credentials creds = x.first_url->has_userinfo() ? resolve_credentials(rq, own_first_url(x))
@@ -418,14 +431,14 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
 {
     using kind = after_attempt::kind;
     std::vector<std::string>& log = x.log;
-    std::string what = a.error.code != corest::error::ok ? std::string(error_name(a.error.code))
+    std::string what = a.error().code != corest::error::ok ? std::string(error_name(a.error().code))
                                                          : std::to_string(a.last.status);
     log.push_back("attempt " + std::to_string(retries + 1) + ": " + what);
-    if (a.error.code == corest::error::cancelled || a.error.code == corest::error::auth_failed ||
+    if (a.error().code == corest::error::cancelled || a.error().code == corest::error::auth_failed ||
         x.deadline.expired())
         return {kind::stop, {}};
     std::optional<unsigned> status;
-    if (a.error.code == corest::error::ok) status = a.last.status;
+    if (a.error().code == corest::error::ok) status = a.last.status;
     // An expected answer that is not retried ends the call with nothing to explain.
     if (status && status_in(*status, x.req.expected_status_code) && !status_in(*status, x.req.retry_status_code))
         return {kind::stop, {}};
@@ -436,7 +449,7 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
     const bool may_retry = !status || status_in(*status, x.req.retry_status_code);
     const auto elapsed = may_retry ? clock::now() - x.started : clock::duration{};
     const auto wall_now = may_retry ? std::chrono::system_clock::now() : std::chrono::system_clock::time_point{};
-    auto decision = decide_retry(x.req, retries, status, a.error.code, retry_after,
+    auto decision = decide_retry(x.req, retries, status, a.error().code, retry_after,
                                  std::chrono::duration<double>(elapsed), wall_now);
     if (!decision.retry) {
         if (!decision.reason.empty()) log.push_back(decision.reason);
@@ -523,39 +536,36 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
     for (unsigned retries = 0;; ++retries) {
         x.attempts = retries + 1;
         a = attempt_outcome{};
-        if (x.uses_oauth2() && !x.has_oauth_token()) co_await obtain_token(*st, x, a.error);
+        if (x.uses_oauth2() && !x.has_oauth_token()) co_await obtain_token(*st, x, a.error());
         // The attempt: the first request and every redirect hop it leads to, each hop's
         // response in a.last. Inline, not a coroutine of its own: one frame fewer per call.
-        if (a.error.code == corest::error::ok) {
+        if (a.error().code == corest::error::ok) {
             hop_cursor c;
             c.at = x.first_url.get();
             c.method = x.req.method;
             bool refreshed_token = false;
             for (;;) {
                 const bool same_origin = c.hops == 0 || origin_of(c.current()) == origin_of(*x.first_url);
-                body_rules rules{&x, &c};
-                // By reference: `rules` lives in this frame while the hop runs, and a
-                // std::function holding a reference_wrapper never allocates.
-                const body_decider decide = std::ref(rules);
+                const body_rules rules(x, c);
                 hop_input in = prepare_hop(*st, x, c, same_origin);
                 a.last = hop_output{};
-                co_await run_hop(*st, in, decide, a.last);
+                co_await run_hop(*st, in, rules, a.last);
                 const hop_next next = after_hop(*st, x, c, a, same_origin, refreshed_token);
                 if (next == hop_next::end) break;
                 if (next == hop_next::refresh_token) {
-                    co_await obtain_token(*st, x, a.error);
-                    if (a.error.code != corest::error::ok) break;
+                    co_await obtain_token(*st, x, a.error());
+                    if (a.error().code != corest::error::ok) break;
                 }
             }
         }
         const after_attempt next = plan_after_attempt(x, a, retries);
         if (next.what == kind::stop) break;
         if (!co_await back_off(next.delay)) {
-            a.error = {corest::error::cancelled, "the call was cancelled during a back-off wait"};
+            a.error() = {corest::error::cancelled, "the call was cancelled during a back-off wait"};
             break;
         }
         if (next.what == kind::wait_then_time_out) {
-            a.error = timeout_error(phase::total, "the back-off wait before retrying");
+            a.error() = timeout_error(phase::total, "the back-off wait before retrying");
             break;
         }
     }

@@ -24,6 +24,7 @@
 #include <boost/asio/associator.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
@@ -115,9 +116,13 @@ public:
     }
 
 private:
-    // The watchdog's completion handler, on the executor of the operation that armed it.
+    // The watchdog's completion handler, on `Executor`: the executor of the operation that
+    // armed it. On a plain io_context that is the context's own 8-byte executor type, not
+    // any_io_executor: the wait's operation, which every call in flight holds, carries the
+    // executor twice (in the handler and in its work guard).
+    template <class Executor>
     struct watchdog_handler {
-        using executor_type = timed_socket::executor_type;
+        using executor_type = Executor;
 
         timed_socket* owner;
         std::shared_ptr<std::atomic<unsigned>> epoch;
@@ -153,8 +158,12 @@ private:
         wait_ends_ = deadline_;
         const unsigned epoch = epoch_->fetch_add(1, std::memory_order_relaxed) + 1;   // a replaced wait is stale
         watchdog_.expires_at(deadline_);
-        watchdog_.async_wait(
-            watchdog_handler{this, epoch_, epoch, boost::asio::get_associated_executor(handler, socket_.get_executor())});
+        const executor_type on = boost::asio::get_associated_executor(handler, socket_.get_executor());
+        using context_executor = boost::asio::io_context::executor_type;
+        if (const auto* context = on.target<context_executor>())
+            watchdog_.async_wait(watchdog_handler<context_executor>{this, epoch_, epoch, *context});
+        else
+            watchdog_.async_wait(watchdog_handler<executor_type>{this, epoch_, epoch, on});
     }
 
     template <class Handler>
