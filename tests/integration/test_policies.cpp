@@ -320,6 +320,26 @@ BOOST_AUTO_TEST_CASE(caller_cancellation_is_cancelled)
     BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(10)));
 }
 
+BOOST_AUTO_TEST_CASE(cancellation_while_sending_the_body)
+{
+    // A peer that never reads: 64 MiB cannot all fit in the socket buffers, so the call is
+    // still sending when the caller cancels, and the send itself must end.
+    fault_server srv([](corest::test::fault_connection& c) -> boost::asio::awaitable<void> {
+        co_await c.sleep(std::chrono::seconds(30));
+    });
+    auto req = get(srv.url("/upload"));
+    req.method = corest::method::post;
+    req.body = corest::text_body{std::string(64 * 1024 * 1024, 'x')};
+    const auto started = std::chrono::steady_clock::now();
+    auto r = run_coro([&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<corest::result> {
+        corest::client c{ex};
+        co_return co_await cancelled_after(c, req, std::chrono::milliseconds(200));
+    });
+    BOOST_TEST((r.error == corest::error::cancelled), r.error << ": " << r.message);
+    BOOST_TEST(r.message.find("(write ") != std::string::npos, r.message);   // cut off while sending
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(10)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(breaker)
