@@ -446,7 +446,10 @@ BOOST_AUTO_TEST_CASE(helpers)
 
 BOOST_AUTO_TEST_CASE(cacert_file_verdict_follows_the_file)
 {
-    // Verdicts are cached per file identity: an edited file is checked again.
+    // Verdicts are cached per file identity: an edited file is checked again. Files are
+    // looked at every call here (the default is once a second per path).
+    auto& verdicts = corest::detail::tls_file_verdicts::shared();
+    verdicts.recheck_files_after(std::chrono::seconds(0));
     temp_dir dir;
     const std::string path = dir.write("ca.pem", cert_pem);
     auto r = base();
@@ -459,6 +462,26 @@ BOOST_AUTO_TEST_CASE(cacert_file_verdict_follows_the_file)
     BOOST_TEST(bad.message == "input \"cacert\" does not hold a valid PEM certificate");
     std::filesystem::remove(path);
     BOOST_TEST(corest::detail::validate(r).message.find("does not exist") != std::string::npos);
+    verdicts.recheck_files_after(corest::detail::tls_file_verdicts::default_recheck);
+}
+
+BOOST_AUTO_TEST_CASE(cacert_file_is_looked_at_again_only_after_the_interval)
+{
+    // Within the interval a call reuses the file's last look (no stat per call); a missing
+    // file is looked for at every call, so one that appears is found at once.
+    auto& verdicts = corest::detail::tls_file_verdicts::shared();
+    verdicts.recheck_files_after(std::chrono::hours(1));
+    temp_dir dir;
+    auto r = base();
+    r.cacert = (dir.path / "later.pem").string();
+    BOOST_TEST(corest::detail::validate(r).message.find("does not exist") != std::string::npos);
+    dir.write("later.pem", cert_pem);
+    BOOST_TEST(corest::detail::validate(r).ok());
+    dir.write("later.pem", "not pem at all, and of another size\n");
+    BOOST_TEST(corest::detail::validate(r).ok());   // the last look is younger than an hour
+    verdicts.recheck_files_after(std::chrono::seconds(0));
+    BOOST_TEST((corest::detail::validate(r).code == corest::error::invalid_input));
+    verdicts.recheck_files_after(corest::detail::tls_file_verdicts::default_recheck);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

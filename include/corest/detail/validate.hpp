@@ -29,6 +29,7 @@
 #endif
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
@@ -293,22 +294,40 @@ inline input_check check_tls_files_uncached(const request& r)
 /// Parsing PEM is expensive (a CA bundle is hundreds of certificates), and a service
 /// sends thousands of calls with the same cacert: verdicts are remembered per TLS input
 /// set, keyed with each file's size and modification time so an edited file is re-read.
+///
+/// A file is looked at (stat) when a call starts and its last look is older than
+/// `recheck_files_after` (one second): a stat per call, a path lookup in the kernel, was a
+/// tenth of a pooled TLS call's time. An edited or removed file is noticed within that
+/// second. (libcurl keeps a CA store 24 hours by default.)
 class tls_file_verdicts {
 public:
+    static constexpr std::chrono::milliseconds default_recheck{1000};
+
     input_check check(const request& r)
     {
         if (!r.cacert && !r.client_cert && !r.client_key) return {};
-        auto key = cache_key(r);
-        if (!key) return check_tls_files_uncached(r);
-        {
-            std::lock_guard lock(mutex_);
-            if (auto it = verdicts_.find(*key); it != verdicts_.end()) return it->second;
+        const auto now = std::chrono::steady_clock::now();
+        std::unique_lock lock(mutex_);
+        auto key = cache_key(r, now);
+        if (!key) {
+            lock.unlock();
+            return check_tls_files_uncached(r);
         }
+        if (auto it = verdicts_.find(*key); it != verdicts_.end()) return it->second;
+        lock.unlock();
         auto verdict = check_tls_files_uncached(r);
-        std::lock_guard lock(mutex_);
+        lock.lock();
         if (verdicts_.size() >= max_entries) verdicts_.clear();
         verdicts_.emplace(std::move(*key), verdict);
         return verdict;
+    }
+
+    /// How old a file's last look may be before a call looks again; zero: every call looks.
+    void recheck_files_after(std::chrono::steady_clock::duration d)
+    {
+        std::lock_guard lock(mutex_);
+        recheck_ = d;
+        identities_.clear();
     }
 
     static tls_file_verdicts& shared()
@@ -320,8 +339,13 @@ public:
 private:
     static constexpr std::size_t max_entries = 256;
 
+    struct file_look {
+        std::string identity;   // size and modification time; empty: the file cannot be stat'ed
+        std::chrono::steady_clock::time_point at;
+    };
+
     // nullopt: a path cannot be stat'ed, so the slow path reports the problem.
-    static std::optional<std::string> cache_key(const request& r)
+    std::optional<std::string> cache_key(const request& r, std::chrono::steady_clock::time_point now)
     {
         std::string key;
         for (const auto* v : {&r.cacert, &r.client_cert, &r.client_key}) {
@@ -329,19 +353,36 @@ private:
             if (!*v) continue;
             key += **v;
             if ((*v)->find("-----BEGIN") != std::string::npos) continue;
-            if (!append_file_identity(key, **v)) return std::nullopt;
+            const std::string& identity = look_at(**v, now);
+            if (identity.empty()) return std::nullopt;
+            key += identity;
         }
         return key;
     }
 
-    // Size and modification time: an edited file gets a new key. This runs for every call
-    // with a cacert or client cert path: one stat(), not std::filesystem's two (and its
-    // path parsing), where POSIX has it.
-    static bool append_file_identity(std::string& key, const std::string& path)
+    // The file's identity from a look younger than recheck_, else from a new one.
+    const std::string& look_at(const std::string& path, std::chrono::steady_clock::time_point now)
     {
+        auto it = identities_.find(path);
+        if (it != identities_.end() && !it->second.identity.empty() && now - it->second.at < recheck_)
+            return it->second.identity;
+        if (it == identities_.end()) {
+            if (identities_.size() >= max_entries) identities_.clear();
+            it = identities_.emplace(path, file_look{}).first;
+        }
+        it->second.identity = file_identity(path);
+        it->second.at = now;
+        return it->second.identity;
+    }
+
+    // Size and modification time: an edited file gets a new identity. One stat(), not
+    // std::filesystem's two (and its path parsing), where POSIX has it. Empty: no such file.
+    static std::string file_identity(const std::string& path)
+    {
+        std::string identity;
 #if defined(__linux__) || defined(__APPLE__)
         struct ::stat st {};
-        if (::stat(path.c_str(), &st) != 0) return false;
+        if (::stat(path.c_str(), &st) != 0) return identity;
 #if defined(__APPLE__)
         const auto nanoseconds = st.st_mtimespec.tv_nsec;
 #else
@@ -350,21 +391,23 @@ private:
         for (long long part : {static_cast<long long>(st.st_size), static_cast<long long>(st.st_mtime),
                                static_cast<long long>(nanoseconds)}) {
             char digits[24];
-            key += '\x1f';
-            key.append(digits, std::to_chars(digits, digits + sizeof digits, part).ptr);
+            identity += '\x1f';
+            identity.append(digits, std::to_chars(digits, digits + sizeof digits, part).ptr);
         }
 #else
         std::error_code ec;
         auto size = std::filesystem::file_size(path, ec);
-        if (ec) return false;
+        if (ec) return identity;
         auto mtime = std::filesystem::last_write_time(path, ec);
-        if (ec) return false;
-        key += '\x1f' + std::to_string(size) + '\x1f' + std::to_string(mtime.time_since_epoch().count());
+        if (ec) return identity;
+        identity = '\x1f' + std::to_string(size) + '\x1f' + std::to_string(mtime.time_since_epoch().count());
 #endif
-        return true;
+        return identity;
     }
 
     std::mutex mutex_;
+    std::chrono::steady_clock::duration recheck_ = default_recheck;
+    std::unordered_map<std::string, file_look> identities_;   // path -> its last look
     std::unordered_map<std::string, input_check> verdicts_;
 };
 
