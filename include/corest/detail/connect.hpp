@@ -22,6 +22,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <openssl/ssl.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -193,8 +195,17 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     conn->pool_key = pool_key;
     {
         const auto ex = co_await net::this_coro::executor;
-        if (use_tls) conn->tls = std::make_unique<tls_stream>(ex, *ssl_ctx);
-        else conn->plain.emplace(ex);
+        if (use_tls) {
+            conn->tls = std::make_unique<tls_stream>(ex, *ssl_ctx);
+            // Asio turns on SSL_MODE_RELEASE_BUFFERS: OpenSSL then frees its record buffer
+            // whenever it is empty and allocates it again for the next record, a 17 KB
+            // malloc and free (and zeroing) per record read or written. Keeping the buffers,
+            // OpenSSL's and libcurl's default, made pooled TLS calls 11% faster (tls-c64)
+            // for about 10 KB more per TLS connection (64 connections: +0.6 MiB).
+            SSL_clear_mode(conn->tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+        } else {
+            conn->plain.emplace(ex);
+        }
     }
 
     // TCP connect, within what is left of connect_timeout.
