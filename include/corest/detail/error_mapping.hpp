@@ -139,6 +139,13 @@ inline mapped_error map_io_error(const boost::system::error_code& ec, phase p, s
     return {corest::error::unknown_error, ec.message() + where};
 }
 
+/// A cancellation seen between two operations of a phase (none was pending to be
+/// aborted): the same error as one that aborted an operation of that phase.
+inline mapped_error cancelled_during(phase p, std::string_view target)
+{
+    return map_io_error(boost::asio::error::operation_aborted, p, target);
+}
+
 } // namespace corest::detail
 
 #endif

@@ -91,7 +91,14 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
     }
     body_reader reader(body);
     auto chunk = std::make_unique_for_overwrite<char[]>(body_chunk_size);
+    // The call runs with throw_if_cancelled(false): a cancellation that arrives between two
+    // writes reaches no write, and is seen here.
+    const auto cancel_state = co_await net::this_coro::cancellation_state;
     for (;;) {
+        if (is_cancelled(cancel_state)) {
+            failure = cancelled_during(phase::write, lim.target());
+            co_return;
+        }
         std::error_code read_ec;
         std::size_t got = reader.read_some(chunk.get(), body_chunk_size, read_ec);
         if (read_ec) {
@@ -200,11 +207,12 @@ public:
                 return;
             }
             written_ += n;
-            if (!send_rest(self)) return;
-            if (self.cancelled() != boost::asio::cancellation_type::none) {   // arrived while sending
-                complete(self, cancelled_error(limits().target()));
+            // A cancellation that arrived between two writes reaches no write: it is seen here.
+            if (self.cancelled() != boost::asio::cancellation_type::none) {
+                complete(self, cancelled_during(phase::write, limits().target()));
                 return;
             }
+            if (!send_rest(self)) return;
             // The read starts in a completion, so it may complete at once; and nothing is
             // buffered: the pool lends only connections with no bytes left over.
             *received_any_ = false;
@@ -225,6 +233,10 @@ public:
             break;
         case state::reading:
             if (settled(self, parse_received(*buffer_, **parser_, ec, n))) return;
+            if (self.cancelled() != boost::asio::cancellation_type::none) {   // between two reads
+                complete(self, cancelled_during(phase::read, limits().target()));
+                return;
+            }
             break;
         }
         for (;;) {
@@ -403,6 +415,9 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
 {
     namespace net = boost::asio;
     namespace http = boost::beast::http;
+    // The call runs with throw_if_cancelled(false): a cancellation that arrives between two
+    // reads reaches no read, and is seen before the next one.
+    const auto cancel_state = co_await net::this_coro::cancellation_state;
     std::optional<content_decoder> decoder;
     if (target.decode) {
         corest::error derr = corest::error::ok;
@@ -471,6 +486,12 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
                 const auto grow = std::min<std::uint64_t>(left, std::max<std::size_t>(body_chunk_size, filled));
                 body.resize(filled + static_cast<std::size_t>(grow));
             }
+            if (is_cancelled(cancel_state)) {
+                body.resize(filled);
+                out.size = filled;
+                out.error = cancelled_during(phase::read, lim.target());
+                co_return;
+            }
             const auto room = std::min<std::uint64_t>(left, body.size() - filled);
             auto limit = lim.deadline.limit(lim.read_timeout);
             apply_limit(tcp, limit);
@@ -528,6 +549,10 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
         const bool settled = parse_buffered(buffer, parser, ec);
         if (!take_chunk()) co_return;
         if (!settled) {
+            if (is_cancelled(cancel_state)) {
+                out.error = cancelled_during(phase::read, lim.target());
+                co_return;
+            }
             apply_limit(tcp, limit);
             auto [read_ec, n] = co_await stream.async_read_some(read_room(buffer), as_result_on<Stream>());
             arm_chunk();   // after the suspension: this thread's chunk
