@@ -8,75 +8,7 @@
 set -uo pipefail
 
 corest=${1:?usage: test_cli.sh PATH/TO/corest}
-[[ -x $corest ]] || { echo "test_cli.sh: $corest is not an executable" >&2; exit 1; }
-: "${COREST_SERVERS_JSON:?COREST_SERVERS_JSON is not set: start tests/fixtures/servers.sh start DIR and export COREST_SERVERS_JSON=DIR/servers.json}"
-py=python3
-[[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
-httpbin=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["httpbin"])' "$COREST_SERVERS_JSON") ||
-  { echo "test_cli.sh: cannot read httpbin from $COREST_SERVERS_JSON" >&2; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-# No secret from the caller's environment may leak into these runs.
-while IFS='=' read -r name _; do unset "$name"; done < <(env | grep '^COREST_SECRET_' || true)
-
-failures=0
-checks=0
-current=""
-rc=none
-fail() {
-  failures=$((failures + 1))
-  echo "FAIL [$current]: $*" >&2
-  echo "  exit status: $rc" >&2
-  echo "  stdout: $(head -c 2000 "$work/out")" >&2
-  echo "  stderr: $(head -c 2000 "$work/err")" >&2
-}
-begin() { current=$1; checks=$((checks + 1)); }
-
-# run STDIN_FILE ARGS...: runs corest; sets rc, leaves stdout/stderr in $work/out, $work/err.
-run() {
-  local in=$1
-  shift
-  "$corest" "$@" <"$in" >"$work/out" 2>"$work/err"
-  rc=$?
-}
-# run_inputs JSON ARGS...: one call with JSON on standard input.
-run_inputs() {
-  printf '%s' "$1" >"$work/in"
-  shift
-  run "$work/in" "$@"
-}
-
-expect_rc() { [[ $rc == "$1" ]] || fail "expected exit status $1"; }
-
-# expect_py EXPR: a Python expression over d (stdout as one JSON document) or lines
-# (stdout's lines, each parsed as JSON) must be true.
-expect_py() {
-  "$py" - "$work/out" "$1" <<'EOF' || fail "expected: $1"
-import json, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-try:
-    d = json.loads(text)
-except ValueError:
-    d = None
-lines = [json.loads(l) for l in text.splitlines() if l.strip()] if d is None else [d]
-ok = eval(sys.argv[2])
-sys.exit(0 if ok else 1)
-EOF
-}
-expect_out_lines() {
-  local n
-  n=$(wc -l <"$work/out")
-  [[ $n == "$1" ]] || fail "expected $1 line(s) on stdout, got $n"
-}
-expect_err_contains() { grep -qF -- "$1" "$work/err" || fail "expected stderr to contain: $1"; }
-expect_no_leak() { # SECRET: appears neither on stdout nor on stderr
-  if grep -qF -- "$1" "$work/out" "$work/err"; then fail "a secret value was printed"; fi
-}
-expect_no_cr() {
-  if grep -q $'\r' "$work/err"; then fail "carriage return in stderr (not a terminal)"; fi
-  if grep -q $'\x1b' "$work/err"; then fail "ANSI escape in stderr (not a terminal)"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---- one call ---------------------------------------------------------------------------
 begin "single GET"
@@ -340,8 +272,8 @@ expect_err_contains "bad-secrets.json"
 expect_no_leak "$password"
 
 # ---- transport and policies through the tool -------------------------------------------
-tls_url=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["tls"])' "$COREST_SERVERS_JSON")
-certs=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["certs"])' "$COREST_SERVERS_JSON")
+tls_url=$(server tls)
+certs=$(server certs)
 
 begin "HTTPS with cacert succeeds"
 run_inputs "{\"url\": \"$tls_url/\", \"cacert\": \"$certs/ca.pem\"}"
@@ -363,9 +295,4 @@ run_inputs "{\"url\": \"$httpbin/status/503\", \"retry_backoff\": {\"initial\": 
 expect_rc 1
 expect_py 'd["error"] == "SERVICE_UNAVAILABLE" and d["attempts"] >= 3 and any("retrying" in l for l in d["log"])'
 
-# ---------------------------------------------------------------------------------------
-if ((failures > 0)); then
-  echo "test_cli.sh: $failures of $checks checks FAILED" >&2
-  exit 1
-fi
-echo "test_cli.sh: all $checks checks passed"
+finish

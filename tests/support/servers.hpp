@@ -31,6 +31,9 @@ struct test_servers
     std::string mtls;            // https://localhost:P7 requires a client cert from ca.pem
     std::string tls13_only;      // https://localhost:P8 TLS 1.3 only
     std::string tls12_only;      // https://localhost:P9 TLS 1.2 only
+    std::string wire;            // http://127.0.0.1:P10 the wire recorder (fixtures/wire_server.py)
+    std::string wire2;           // http://127.0.0.1:P11 the same recorder on another port
+    std::string wire_log;        // its log: one JSON line per request received
     std::string certs;           // directory of the PEM files (see gen_certs.sh)
 
     // Absolute path of a file in the certs directory, e.g. cert("ca.pem").
@@ -82,6 +85,9 @@ inline test_servers load_test_servers()
     s.mtls = field("mtls");
     s.tls13_only = field("tls13_only");
     s.tls12_only = field("tls12_only");
+    s.wire = field("wire");
+    s.wire2 = field("wire2");
+    s.wire_log = field("wire_log");
     s.certs = field("certs");
     return s;
 }

@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# The contract where a user sees it: each case runs the corest tool against real loopback
+# servers and asserts what reached the server (the wire recorder's log, see
+# tests/fixtures/wire_server.py) and what the tool printed.
+#
+#   COREST_SERVERS_JSON=DIR/servers.json bash tests/cli/test_contract.sh PATH/TO/corest
+#
+# ctest runs it with the server fixture (tests/fixtures/servers.sh).
+set -uo pipefail
+
+corest=${1:?usage: test_contract.sh PATH/TO/corest}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+wire=$(server wire)
+wire2=$(server wire2)
+wire_port=${wire##*:}
+wire2_port=${wire2##*:}
+tls_url=$(server tls)
+tls_port=${tls_url##*:}
+certs=$(server certs)
+
+# enc TEXT: TEXT percent-encoded for a query value.
+enc() { "$py" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# respond_url BASE PATH STATUS HEADER...: a wire server URL that answers STATUS with those headers.
+respond_url() {
+  local base=$1 path=$2 status=$3 url
+  shift 3
+  url="$base$path/respond?status=$status"
+  for header in "$@"; do url+="&h=$(enc "$header")"; done
+  printf '%s' "$url"
+}
+
+# ---- secrets reach the wire, and only the wire ------------------------------------------
+tok='tok-Q7w8e9r0t1'
+pw='pw-Z1x2c3v4b5'
+key='key-A9s8d7f6g5'
+user='user-M3n4b5v6'
+csecret='cs-L0k9j8h7g6'
+envtok='env-P5o4i3u2y1'
+access='at-R4t5y6u7i8'
+cat >"$work/secrets.json" <<EOF
+{"tok": "$tok", "pw": "$pw", "key": "$key", "user": "$user", "csecret": "$csecret"}
+EOF
+no_secret_printed() {
+  for s in "$tok" "$pw" "$key" "$user" "$csecret" "$envtok" "$access"; do expect_no_leak "$s"; done
+}
+
+begin "secrets in url, params, headers, cookies and a form body"
+run_inputs "{\"url\": \"$wire/sec1/{{secrets.tok}}?u={{secrets.tok}}\",
+  \"params\": {\"p\": \"{{secrets.tok}}\", \"arr\": [\"x{{secrets.tok}}\"]},
+  \"headers\": {\"X-Whole\": \"{{secrets.tok}}\", \"X-Part\": \"a-{{ secrets.tok }}-b\"},
+  \"cookies\": {\"c\": \"{{secrets.tok}}\"},
+  \"method\": \"post\", \"urlencoded\": {\"f\": \"{{secrets.pw}}\", \"many\": [\"{{secrets.pw}}\", \"2\"]}}" \
+  --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec1/ "w['target'] == '/sec1/$tok?u=$tok&p=$tok&arr=x$tok'"
+expect_wire /sec1/ "h('X-Whole') == '$tok' and h('X-Part') == 'a-$tok-b' and h('Cookie') == 'c=$tok'"
+expect_wire /sec1/ "form == {'f': ['$pw'], 'many': ['$pw', '2']}"
+expect_py "d['url'] == '$wire/sec1/***?u=***&p=***&arr=x***'"
+no_secret_printed
+
+begin "secrets nested in a JSON body"
+run_inputs "{\"url\": \"$wire/sec2\", \"method\": \"put\",
+  \"json\": {\"a\": {\"b\": [\"{{secrets.tok}}\", {\"c\": \"{{secrets.pw}}\"}]}, \"k\": \"{{secrets.key}}!\"}}" \
+  --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec2 "body == b'{\"a\":{\"b\":[\"$tok\",{\"c\":\"$pw\"}]},\"k\":\"$key!\"}'"
+no_secret_printed
+
+begin "secrets in a text body and a multipart value"
+run_inputs "{\"url\": \"$wire/sec3\", \"method\": \"post\", \"text\": \"token={{secrets.tok}};\"}" \
+  --secrets "$work/secrets.json"
+expect_wire /sec3 "body == b'token=$tok;'"
+no_secret_printed
+run_inputs "{\"url\": \"$wire/sec4\", \"method\": \"post\",
+  \"multipart\": {\"parts\": [{\"name\": \"v\", \"value\": \"{{secrets.pw}}\"}]}}" --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec4 "b'\\r\\n\\r\\n$pw\\r\\n--' in body"
+no_secret_printed
+
+begin "secrets as basic, bearer and API-key credentials"
+run_inputs "{\"url\": \"$wire/sec5\", \"username\": \"{{secrets.user}}\", \"password\": \"{{secrets.pw}}\"}" \
+  --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec5 "h('Authorization') == 'Basic ' + base64.b64encode(b'$user:$pw').decode()"
+no_secret_printed
+run_inputs "{\"url\": \"$wire/sec6\", \"authentication\": {\"type\": \"bearer\", \"token\": \"{{secrets.tok}}\"}}" \
+  --secrets "$work/secrets.json"
+expect_wire /sec6 "h('Authorization') == 'Bearer $tok'"
+no_secret_printed
+run_inputs "{\"url\": \"$wire/sec7\", \"authentication\": {\"type\": \"api_key\", \"name\": \"X-Key\", \"value\": \"{{secrets.key}}\", \"location\": \"header\"}}" \
+  --secrets "$work/secrets.json"
+expect_wire /sec7 "h('X-Key') == '$key'"
+no_secret_printed
+run_inputs "{\"url\": \"$wire/sec8\", \"authentication\": {\"type\": \"api_key\", \"name\": \"k\", \"value\": \"{{secrets.key}}\", \"location\": \"query\"}}" \
+  --secrets "$work/secrets.json"
+expect_wire /sec8 "w['target'] == '/sec8?k=$key'"
+expect_py "d['url'] == '$wire/sec8?k=***'"
+no_secret_printed
+
+begin "secrets in an OAuth2 client-credentials token request"
+token_url=$(respond_url "$wire" /sec9-token 200 "Content-Type: application/json")"&body=$(enc "{\"access_token\": \"$access\", \"expires_in\": 3600}")"
+run_inputs "{\"url\": \"$wire/sec9-api\", \"authentication\": {\"type\": \"oauth2_client_credentials\",
+  \"token_url\": \"$token_url\", \"client_id\": \"{{secrets.user}}\", \"client_secret\": \"{{secrets.csecret}}\"}}" \
+  --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec9-token "w['method'] == 'POST' and form['client_secret'] == ['$csecret'] and form['client_id'] == ['$user']"
+expect_wire /sec9-api "h('Authorization') == 'Bearer $access'"
+no_secret_printed
+
+begin "secrets in a connector file, and from the environment"
+cat >"$work/connector.yaml" <<EOF
+url: "$wire/sec10"
+headers:
+  X-From-Connector: "{{secrets.tok}}"
+  X-From-Env: "{{secrets.ENVTOK}}"
+EOF
+COREST_SECRET_ENVTOK=$envtok run_inputs '{"params": {"q": "{{secrets.pw}}"}}' \
+  --connector "$work/connector.yaml" --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec10 "h('X-From-Connector') == '$tok' and h('X-From-Env') == '$envtok' and w['target'] == '/sec10?q=$pw'"
+no_secret_printed
+
+begin "secrets in a batch line"
+printf '{"url": "%s/sec11", "headers": {"X-T": "{{secrets.tok}}"}}\n' "$wire" >"$work/sec.jsonl"
+run /dev/null --batch "$work/sec.jsonl" --secrets "$work/secrets.json"
+expect_rc 0
+expect_wire /sec11 "h('X-T') == '$tok'"
+no_secret_printed
+
+# ---- bounded decoding --------------------------------------------------------------------
+# The wire server's bombs expand to 1 GiB. Peak memory must stay near the limit.
+for coding in gzip deflate; do
+  for limit in 1000000 default; do
+    begin "$coding bomb with max_response_bytes $limit"
+    if [[ $limit == default ]]; then
+      inputs="{\"url\": \"$wire/bomb/$coding\"}"
+      bound=$((64 + 48))
+    else
+      inputs="{\"url\": \"$wire/bomb/$coding\", \"max_response_bytes\": $limit}"
+      bound=48
+    fi
+    run_measured "$inputs"
+    expect_rc 1
+    expect_py 'd["error"] == "RESPONSE_TOO_LARGE" and d["status_code"] == 200 and d["headers"]["content-encoding"]'
+    expect_py '"json" not in d and "text" not in d and "bytes" not in d'
+    ((peak_mib < bound)) || fail "peak RSS $peak_mib MiB, expected below $bound MiB"
+    echo "  $coding bomb, limit $limit: peak RSS $peak_mib MiB" >&2
+  done
+  begin "$coding bomb into dst with max_response_bytes"
+  run_measured "{\"url\": \"$wire/bomb/$coding\", \"dst\": \"$work/bomb.out\", \"max_response_bytes\": 5000000}"
+  expect_rc 1
+  expect_py 'd["error"] == "RESPONSE_TOO_LARGE" and "bytes" not in d'
+  [[ -e $work/bomb.out ]] && fail "a dst file was left behind"
+  ls "$work" | grep -q '^bomb.out' && fail "a temporary dst file was left behind"
+  ((peak_mib < 48)) || fail "peak RSS $peak_mib MiB, expected below 48 MiB"
+done
+
+# ---- redirects: RFC 3986 resolution, targets as the server spelled them ------------------
+# check_redirect FROM_PATH LOCATION EXPECTED_TARGET
+check_redirect() {
+  begin "Location $2 from $1/respond"
+  run_inputs "{\"url\": \"$(respond_url "$wire" "$1" 302 "Location: $2")\"}"
+  expect_rc 0
+  expect_py "[h['status_code'] for h in d['history']] == [302] and d['url'] == '$wire$3'"
+  expect_wire "$3" "w['target'] == '$3'"
+}
+check_redirect "" "../redirected-1" "/redirected-1"
+check_redirect "/a" "../../redirected-2" "/redirected-2"
+check_redirect "/a/b" "../redirected-3" "/a/redirected-3"
+check_redirect "" "./x/../../redirected-4?q=%7e" "/redirected-4?q=%7e"
+check_redirect "" "/f%6Fo/%7e%41/redirected-5" "/f%6Fo/%7e%41/redirected-5"
+check_redirect "" "/..%2Fredirected-6" "/..%2Fredirected-6"
+check_redirect "" "/a/./b/../redirected-7;p=%2F" "/a/redirected-7;p=%2F"
+
+begin "an empty Location field next to the real one"
+run_inputs "{\"url\": \"$(respond_url "$wire" /loc1 302 "Location:" "Location: /loc1-target")\"}"
+expect_rc 0
+expect_py "d['url'] == '$wire/loc1-target'"
+expect_wire /loc1-target "True"
+
+begin "two identical Location fields"
+run_inputs "{\"url\": \"$(respond_url "$wire" /loc2 302 "Location: /loc2-target" "Location: /loc2-target")\"}"
+expect_rc 0
+expect_py "d['url'] == '$wire/loc2-target'"
+
+begin "two different Location fields are PROTOCOL_ERROR"
+run_inputs "{\"url\": \"$(respond_url "$wire" /loc3 302 "Location: /loc3-first" "Location: /loc3-second")\"}"
+expect_rc 1
+expect_py "d['error'] == 'PROTOCOL_ERROR' and d['status_code'] == 302 and 'Location' in d['message']"
+[[ $(wire_count /loc3-) == 0 ]] || fail "a Location target was requested"
+
+# ---- empty bodies keep their headers -----------------------------------------------------
+begin "text \"\" is a body"
+run_inputs "{\"url\": \"$wire/empty1\", \"method\": \"post\", \"text\": \"\"}"
+expect_rc 0
+expect_wire /empty1 "h('Content-Type') == 'text/plain; charset=utf-8' and h('Content-Length') == '0' and body == b''"
+begin "urlencoded {} is a body"
+run_inputs "{\"url\": \"$wire/empty2\", \"method\": \"put\", \"urlencoded\": {}}"
+expect_wire /empty2 "h('Content-Type') == 'application/x-www-form-urlencoded' and h('Content-Length') == '0'"
+begin "an empty body on a GET"
+run_inputs "{\"url\": \"$wire/empty3\", \"text\": \"\"}"
+expect_wire /empty3 "h('Content-Type') == 'text/plain; charset=utf-8' and h('Content-Length') == '0'"
+begin "no body input: no Content-Type"
+run_inputs "{\"url\": \"$wire/empty4\", \"method\": \"post\"}"
+expect_wire /empty4 "h('Content-Type') is None and h('Content-Length') == '0'"
+
+# ---- messages name inputs and files whole ------------------------------------------------
+long_dir=$work/$(printf 'd%.0s' {1..150})
+long_path=$long_dir/the-file-named-in-the-message.txt
+begin "a missing multipart file is named whole"
+run_inputs "{\"url\": \"$wire/msg1\", \"method\": \"post\", \"multipart\": {\"parts\": [{\"name\": \"f\", \"file\": \"$long_path\"}]}}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and '\"$long_path\"' in d['message'] and 'multipart.parts[0].file' in d['message']"
+[[ $(wire_count /msg1) == 0 ]] || fail "the request was sent"
+begin "a path over 4096 bytes keeps its first and last 64 characters"
+huge_path=/$(printf 'x%.0s' {1..5000})/end-of-the-very-long-path.txt
+run_inputs "{\"url\": \"$wire/msg2\", \"method\": \"post\", \"multipart\": {\"parts\": [{\"name\": \"f\", \"file\": \"$huge_path\"}]}}"
+expect_rc 2
+expect_py "'\"${huge_path:0:64}...${huge_path: -64}\"' in d['message'] and len(d['message']) < 400"
+
+# ---- JSON nesting ------------------------------------------------------------------------
+nested() { "$py" -c 'import sys; n = int(sys.argv[1]); print("[" * n + "1" + "]" * n)' "$1"; }
+begin "a JSON body nested 40 levels"
+run_inputs "{\"url\": \"$wire/deep1\", \"method\": \"post\", \"json\": {\"a\": $(nested 39)}}"
+expect_rc 0
+expect_wire /deep1 "body == b'{\"a\":' + b'[' * 39 + b'1' + b']' * 39 + b'}'"
+begin "a JSON body nested 1000 levels"
+run_inputs "{\"url\": \"$wire/deep2\", \"method\": \"post\", \"json\": $(nested 1000)}"
+expect_rc 0
+expect_wire /deep2 "body.count(b'[') == 1000"
+begin "deeper than 1000 levels names the input"
+run_inputs "{\"url\": \"$wire/deep3\", \"method\": \"post\", \"json\": $(nested 1001)}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and '\"json\"' in d['message'] and '1000' in d['message']"
+[[ $(wire_count /deep3) == 0 ]] || fail "the request was sent"
+begin "a connector file nested 40 levels"
+printf '{"url": "%s/deep4", "method": "post", "json": %s}' "$wire" "$(nested 40)" >"$work/deep-connector.json"
+run_inputs '{}' --connector "$work/deep-connector.json"
+expect_rc 0
+expect_wire /deep4 "body.count(b'[') == 40"
+begin "a response body nested 40 levels is json, deeper than 1000 is text"
+run_inputs "{\"url\": \"$wire/deep5/respond?body=$(enc "$(nested 40)")\"}"
+expect_rc 0
+expect_py "'json' in d and str(d['json']).count('[') == 40"
+run_inputs "{\"url\": \"$wire/deep6/respond?body=$(enc "$(nested 1001)")\"}"
+expect_rc 0
+expect_py "'text' in d and 'json' not in d"
+
+# ---- cookies are bound to the port that set them -----------------------------------------
+begin "a cookie does not cross to another port of the same host"
+back=$(respond_url "$wire" /ck-back 200)
+via2=$(respond_url "$wire2" /ck-other-port 302 "Location: $back")
+run_inputs "{\"url\": \"$(respond_url "$wire" /ck-start 302 "Set-Cookie: origin_bound=1; Path=/" "Location: $via2")\"}"
+expect_rc 0
+expect_wire /ck-other-port "h('Cookie') is None and w['port'] == $wire2_port"
+expect_wire /ck-back/ "h('Cookie') == 'origin_bound=1' and w['port'] == $wire_port"
+expect_py "d['cookies'] == {'origin_bound': '1'}"
+
+# ---- resolve, IDN and the public suffix list ---------------------------------------------
+begin "resolve sends a U-label host by its A-label"
+run_inputs "{\"url\": \"http://bücher.example:$wire_port/idn1\", \"resolve\": {\"bücher.example:$wire_port\": \"127.0.0.1\"}}"
+expect_rc 0
+expect_wire /idn1 "h('Host') == 'xn--bcher-kva.example:$wire_port'"
+expect_py "d['url'] == 'http://xn--bcher-kva.example:$wire_port/idn1' and any('127.0.0.1' in l and 'xn--bcher-kva.example' in l for l in d['log'])"
+begin "resolve keys match in either form, and *:port"
+run_inputs "{\"url\": \"http://BÜCHER.example:$wire_port/idn2\", \"resolve\": {\"xn--bcher-kva.example:$wire_port\": [\"127.0.0.1\"]}}"
+expect_rc 0
+expect_wire /idn2 "h('Host') == 'xn--bcher-kva.example:$wire_port'"
+run_inputs "{\"url\": \"http://api.example.co.uk:$wire_port/idn3\", \"resolve\": {\"*:$wire_port\": \"127.0.0.1\"}}"
+expect_rc 0
+expect_wire /idn3 "h('Host') == 'api.example.co.uk:$wire_port'"
+begin "resolve applies to every hop"
+next_hop="http://home.example.org:$wire2_port/idn4-next"
+run_inputs "{\"url\": \"$(respond_url "http://api.example.co.uk:$wire_port" /idn4 302 "Location: $next_hop")\",
+  \"resolve\": {\"api.example.co.uk:$wire_port\": \"127.0.0.1\", \"home.example.org:$wire2_port\": \"127.0.0.1\"}}"
+expect_rc 0
+expect_wire /idn4-next "h('Host') == 'home.example.org:$wire2_port'"
+begin "bad resolve inputs"
+run_inputs "{\"url\": \"$wire/idn5\", \"resolve\": {\"no-port\": \"127.0.0.1\"}}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and 'resolve' in d['message'] and 'no-port' in d['message']"
+run_inputs "{\"url\": \"$wire/idn5\", \"resolve\": {\"h:1\": \"300.1.1.1\"}}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and '300.1.1.1' in d['message']"
+run_inputs "{\"url\": \"http://xn--a.example:$wire_port/idn6\"}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and 'url' in d['message']"
+begin "TLS to an IDN name: SNI and the certificate check use the A-label"
+run_inputs "{\"url\": \"https://bücher.example:$tls_port/hello\", \"cacert\": \"$certs/ca.pem\",
+  \"resolve\": {\"bücher.example:$tls_port\": \"127.0.0.1\"}}"
+expect_rc 0
+expect_py "d['status_code'] == 200 and d['url'] == 'https://xn--bcher-kva.example:$tls_port/hello'"
+run_inputs "{\"url\": \"https://home.example.org:$tls_port/hello\", \"cacert\": \"$certs/ca.pem\",
+  \"resolve\": {\"home.example.org:$tls_port\": \"127.0.0.1\"}}"
+expect_rc 0
+run_inputs "{\"url\": \"https://other.example.net:$tls_port/hello\", \"cacert\": \"$certs/ca.pem\",
+  \"resolve\": {\"other.example.net:$tls_port\": \"127.0.0.1\"}}"
+expect_rc 1
+expect_py "d['error'] == 'TLS_ERROR' and 'host name' in d['message']"
+begin "a cookie for a public suffix is refused"
+next_hop="http://www.example.co.uk:$wire_port/psl-next"
+run_inputs "{\"url\": \"$(respond_url "http://api.example.co.uk:$wire_port" /psl1 302 \
+  "Set-Cookie: suffix=1; Domain=co.uk; Path=/" "Set-Cookie: site=2; Domain=example.co.uk; Path=/" "Location: $next_hop")\",
+  \"resolve\": {\"*:$wire_port\": \"127.0.0.1\"}}"
+expect_rc 0
+expect_wire /psl-next "h('Cookie') == 'site=2'"
+expect_py "d['cookies'] == {'site': '2'} and any('co.uk' in l and 'public suffix' in l for l in d['log'])"
+
+# ---- JSON numbers keep their form --------------------------------------------------------
+begin "numbers in a JSON body"
+run_inputs "{\"url\": \"$wire/num1\", \"method\": \"post\",
+  \"json\": {\"price\": 1.5, \"h\": 100.0, \"t\": 0.1, \"e\": 1E2, \"n\": -0.0, \"i\": 42, \"neg\": -7,
+             \"big\": 18446744073709551615, \"x\": 1e21, \"s\": 1e-7, \"m\": 0.000001, \"f\": 123456.789}}"
+expect_rc 0
+expect_wire /num1 "body == b'{\"price\":1.5,\"h\":100.0,\"t\":0.1,\"e\":100.0,\"n\":-0.0,\"i\":42,\"neg\":-7,\"big\":18446744073709551615,\"x\":1e+21,\"s\":1e-7,\"m\":0.000001,\"f\":123456.789}'"
+begin "numbers in forms and params"
+run_inputs "{\"url\": \"$wire/num2\", \"method\": \"post\", \"params\": {\"p\": 2.0, \"q\": 0.5},
+  \"urlencoded\": {\"a\": 1.5, \"b\": 100.0, \"c\": 7}}"
+expect_wire /num2 "w['target'] == '/num2?p=2.0&q=0.5' and body == b'a=1.5&b=100.0&c=7'"
+begin "numbers in the tool's output"
+run_inputs "{\"url\": \"$wire/num3/respond?h=$(enc 'Content-Type: application/json')&body=$(enc '{"v": 100.0, "w": 1.5, "z": 1E2, "i": 3}')\"}"
+expect_rc 0
+grep -qF '"json":{"v":100.0,"w":1.5,"z":100.0,"i":3}' "$work/out" || fail "numbers changed form in the output"
+
+# ---- URL userinfo in outputs -------------------------------------------------------------
+begin "URL userinfo shows as user:***@host"
+run_inputs "{\"url\": \"http://bob:pa55-w0rd@127.0.0.1:$wire_port/ui1/respond?status=302&h=$(enc 'Location: /ui1-next')\"}"
+expect_rc 0
+expect_wire /ui1/ "h('Authorization') == 'Basic ' + base64.b64encode(b'bob:pa55-w0rd').decode()"
+expect_py "d['url'] == 'http://bob:***@127.0.0.1:$wire_port/ui1-next' and d['history'][0]['url'].startswith('http://bob:***@127.0.0.1:$wire_port/ui1/')"
+expect_py "d['log'][0].startswith('GET http://bob:***@127.0.0.1:$wire_port/ui1/')"
+expect_no_leak "pa55-w0rd"
+
+# ---- messages read as sentences ----------------------------------------------------------
+begin "total_timeout during a back-off"
+run_inputs "{\"url\": \"$wire/tm1/respond?status=503\", \"total_timeout\": 0.5, \"retry_backoff\": {\"initial\": 2}}"
+expect_rc 1
+expect_py "d['error'] == 'TIMEOUT' and d['message'] == 'the total_timeout of 0.5 s ran out while waiting 2 s before attempt 2'"
+begin "read_timeout"
+run_inputs "{\"url\": \"$wire/tm2/respond?delay=2\", \"read_timeout\": 0.3, \"retry_on_connection_error\": false}"
+expect_rc 1
+expect_py "d['error'] == 'TIMEOUT' and d['message'] == 'the read_timeout of 0.3 s ran out while waiting for the response from $wire (read)'"
+begin "total_timeout while reading"
+run_inputs "{\"url\": \"$wire/tm3/respond?delay=2\", \"total_timeout\": 0.4}"
+expect_rc 1
+expect_py "d['error'] == 'TIMEOUT' and d['message'] == 'the total_timeout of 0.4 s ran out while waiting for the response from $wire (read)'"
+
+finish
