@@ -36,7 +36,7 @@ net::awaitable<int> get(std::string url)
         co_return 1;
     }
     std::cout << "status " << *r.status_code << ' ' << r.reason << '\n';
-    if (r.kind == corest::body_kind::json) std::cout << boost::json::serialize(r.json_body) << '\n';
+    if (r.kind == corest::body_kind::json) std::cout << corest::json_text(r.json_body) << '\n';
     else std::cout << r.body << '\n';
     co_return 0;
 }

@@ -99,11 +99,12 @@ corest::batch_item make_item(const context& ctx, const std::string& text, std::s
                                                line_ref(index) + " is blank: each line must be one JSON object of inputs");
         return item;
     }
-    std::string error;
-    auto inputs = parse_json_text(text, error);
+    json_text_error why;
+    auto inputs = parse_json_text(text, why);
     if (!inputs) {
         item.ready = corest::make_error_result(corest::error::invalid_input,
-                                               line_ref(index) + " is not valid JSON: " + error);
+                                               why.too_deep ? "in " + line_ref(index) + ", " + why.message
+                                                            : line_ref(index) + " is not valid JSON: " + why.message);
         return item;
     }
     auto prepared = prepare_call(ctx, *inputs);

@@ -12,6 +12,9 @@
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
+#include <corest/detail/json_depth.hpp>
+#include <corest/detail/validate.hpp>
+
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -65,10 +68,20 @@ inline bool read_text_file(const std::string& path, std::string& text, std::stri
     return true;
 }
 
-/// Parses one JSON text; on failure `error` says what and where (line, column).
-inline std::optional<boost::json::value> parse_json_text(std::string_view text, std::string& error)
+/// Why a JSON text was refused: a syntax error (what and where), or nesting deeper than
+/// corest reads (naming the top-level input it happened under, when there is one).
+struct json_text_error {
+    std::string message;
+    bool too_deep = false;
+};
+
+/// Parses one JSON document whose values may nest up to corest's limit of 1000 levels
+/// (the top level is one more); on failure `error` says why.
+inline std::optional<boost::json::value> parse_json_text(std::string_view text, json_text_error& error)
 {
-    boost::json::parser p;
+    boost::json::parse_options options;
+    options.max_depth = corest::detail::max_json_depth + 1;
+    boost::json::parser p({}, options);
     boost::system::error_code ec;
     std::size_t used = p.write_some(text.data(), text.size(), ec);
     if (!ec) {
@@ -78,15 +91,23 @@ inline std::optional<boost::json::value> parse_json_text(std::string_view text, 
         used = rest;
         ec = boost::json::error::extra_data;
     }
+    if (ec == boost::json::error::too_deep) {
+        error.too_deep = true;
+        const auto key = corest::detail::key_nested_too_deep(text, options.max_depth);
+        error.message = (key ? "input " + corest::detail::quote_name(*key) : std::string("the JSON text")) +
+                        " nests deeper than " + std::to_string(corest::detail::max_json_depth) +
+                        " levels of arrays and objects, the most corest reads";
+        return std::nullopt;
+    }
     // The position of the failure, as a person counts it.
     std::size_t line = 1, column = 1;
     for (std::size_t i = 0; i < used && i < text.size(); ++i) {
         if (text[i] == '\n') ++line, column = 1;
         else ++column;
     }
-    error = ec.message() + " at " +
-            (text.find('\n') == std::string_view::npos ? std::string() : "line " + std::to_string(line) + ", ") +
-            "column " + std::to_string(column);
+    error.message = ec.message() + " at " +
+                    (text.find('\n') == std::string_view::npos ? std::string() : "line " + std::to_string(line) + ", ") +
+                    "column " + std::to_string(column);
     return std::nullopt;
 }
 
@@ -132,8 +153,12 @@ inline boost::json::value plain_scalar(const std::string& s)
     return boost::json::string(s);
 }
 
-inline void yaml_to_json(const YAML::Node& node, boost::json::value& out, const std::string& path)
+inline void yaml_to_json(const YAML::Node& node, boost::json::value& out, const std::string& path,
+                         std::size_t depth = 0)
 {
+    if (depth > corest::detail::max_json_depth + 1)
+        throw std::runtime_error(path + " nests deeper than " + std::to_string(corest::detail::max_json_depth) +
+                                 " levels, the most corest reads");
     switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null: out = nullptr; return;
@@ -149,7 +174,7 @@ inline void yaml_to_json(const YAML::Node& node, boost::json::value& out, const 
         std::size_t i = 0;
         for (const auto& child : node) {
             boost::json::value v;
-            yaml_to_json(child, v, path + "[" + std::to_string(i++) + "]");
+            yaml_to_json(child, v, path + "[" + std::to_string(i++) + "]", depth + 1);
             a.push_back(std::move(v));
         }
         out = std::move(a);
@@ -163,7 +188,7 @@ inline void yaml_to_json(const YAML::Node& node, boost::json::value& out, const 
                                          " is not a plain text key");
             const std::string key = kv.first.Scalar();
             boost::json::value v;
-            yaml_to_json(kv.second, v, path.empty() ? key : path + "." + key);
+            yaml_to_json(kv.second, v, path.empty() ? key : path + "." + key, depth + 1);
             o[key] = std::move(v);
         }
         out = std::move(o);
@@ -223,8 +248,10 @@ inline bool read_object_file(const std::string& path, std::string_view what, boo
     if (detail::ends_with_ci(path, ".yaml") || detail::ends_with_ci(path, ".yml")) {
         doc = parse_yaml_text(text, why);
     } else {
-        doc = parse_json_text(text, why);
-        if (!doc && !detail::ends_with_ci(path, ".json")) {
+        json_text_error json_why;
+        doc = parse_json_text(text, json_why);
+        why = json_why.message;
+        if (!doc && !json_why.too_deep && !detail::ends_with_ci(path, ".json")) {
             std::string yaml_why;
             doc = parse_yaml_text(text, yaml_why);
             if (!doc) why = "neither JSON (" + why + ") nor YAML (" + yaml_why + ")";

@@ -5,6 +5,8 @@
 // as *** (as written, JSON-escaped and percent-encoded), and a progress bar on
 // standard error is cleared before other text is written over it.
 
+#include <corest/json.hpp>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
@@ -31,7 +33,7 @@ public:
         if (secret.empty()) return;
         add_form(std::string(secret));
         // As it appears inside a JSON string (quotes, backslashes, control characters).
-        std::string escaped = boost::json::serialize(boost::json::value(boost::json::string(secret)));
+        std::string escaped = corest::json_text(boost::json::value(boost::json::string(secret)));
         add_form(escaped.substr(1, escaped.size() - 2));
         // As it appears in a URL's query or path.
         add_form(percent_encoded(secret));
@@ -78,85 +80,11 @@ private:
     std::vector<std::string> forms_;
 };
 
-namespace detail {
+/// JSON indented by two spaces per level.
+inline std::string pretty_json(const boost::json::value& v) { return corest::json_text(v, true); }
 
-/// A double in its shortest round-trip form ("0.000117", "3"), not Boost.JSON 1.81's
-/// scientific "1.17E-4" / "0E0", which is valid JSON but hard on human readers.
-inline void number_into(std::string& out, double d)
-{
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
-    if (ec != std::errc{} || !std::isfinite(d)) {
-        out += boost::json::serialize(boost::json::value(d));
-        return;
-    }
-    out.append(buf, end);
-}
-
-/// JSON text of `v`; `indent` set: two spaces per level, else compact.
-inline void json_into(std::string& out, const boost::json::value& v, std::optional<std::size_t> indent)
-{
-    const bool pretty = indent.has_value();
-    const std::size_t inner = pretty ? *indent + 2 : 0;
-    auto open_item = [&](bool first) {
-        if (!first) out += ',';
-        if (pretty) {
-            out += '\n';
-            out.append(inner, ' ');
-        }
-    };
-    auto close = [&](char c) {
-        if (pretty) {
-            out += '\n';
-            out.append(*indent, ' ');
-        }
-        out += c;
-    };
-    auto child_indent = pretty ? std::optional<std::size_t>(inner) : std::nullopt;
-    if (v.is_object() && !v.get_object().empty()) {
-        out += '{';
-        bool first = true;
-        for (const auto& kv : v.get_object()) {
-            open_item(first);
-            first = false;
-            out += boost::json::serialize(boost::json::value(boost::json::string(kv.key())));
-            out += pretty ? ": " : ":";
-            json_into(out, kv.value(), child_indent);
-        }
-        close('}');
-    } else if (v.is_array() && !v.get_array().empty()) {
-        out += '[';
-        bool first = true;
-        for (const auto& e : v.get_array()) {
-            open_item(first);
-            first = false;
-            json_into(out, e, child_indent);
-        }
-        close(']');
-    } else if (v.is_double()) {
-        number_into(out, v.get_double());
-    } else {
-        out += boost::json::serialize(v);
-    }
-}
-
-} // namespace detail
-
-/// JSON indented by two spaces per level (Boost.JSON 1.81 has no pretty printer).
-inline std::string pretty_json(const boost::json::value& v)
-{
-    std::string out;
-    detail::json_into(out, v, 0);
-    return out;
-}
-
-/// Compact JSON, numbers in their shortest form.
-inline std::string compact_json(const boost::json::value& v)
-{
-    std::string out;
-    detail::json_into(out, v, std::nullopt);
-    return out;
-}
+/// Compact JSON, numbers in the form corest writes them.
+inline std::string compact_json(const boost::json::value& v) { return corest::json_text(v); }
 
 /// Standard output and standard error, masked, line at a time, thread-safe.
 class console {

@@ -34,9 +34,12 @@ std::variant<boost::json::value, corest::result> read_inputs(const std::string& 
     std::string text, error;
     if (!read_text_file(path, text, error))
         return corest::make_error_result(corest::error::invalid_input, "the inputs could not be read: " + error);
-    if (auto v = parse_json_text(text, error)) return std::move(*v);
+    json_text_error why;
+    if (auto v = parse_json_text(text, why)) return std::move(*v);
+    if (why.too_deep)
+        return corest::make_error_result(corest::error::invalid_input, "in " + shown + ", " + why.message);
     return corest::make_error_result(corest::error::invalid_input,
-                                     "the inputs in " + shown + " are not valid JSON: " + error);
+                                     "the inputs in " + shown + " are not valid JSON: " + why.message);
 }
 
 corest::result execute(context& ctx, corest::request req, bool& interrupted)

@@ -61,19 +61,23 @@ inline credentials credentials_for(const request& r, std::optional<basic_auth> f
 
 } // namespace detail
 
-/// Resolves the static auth of `r`; URL userinfo (user:password@) counts as
-/// Basic when no `authentication` is given, and is removed from `url`.
-inline credentials resolve_credentials(const request& r, boost::urls::url& url)
+/// The user and password of a URL's userinfo (percent-decoded), when it names a user.
+inline std::optional<basic_auth> userinfo_credentials(const boost::urls::url_view_base& url)
 {
-    std::optional<basic_auth> from_userinfo;
-    if (url.has_userinfo()) {
-        basic_auth b;
-        b.username = url.user();
-        b.password = secret(url.password());
-        url.remove_userinfo();
-        if (!b.username.empty()) from_userinfo = std::move(b);
-    }
-    return detail::credentials_for(r, std::move(from_userinfo));
+    if (!url.has_userinfo()) return std::nullopt;
+    basic_auth b;
+    b.username = url.user();
+    b.password = secret(url.password());
+    if (b.username.empty()) return std::nullopt;
+    return b;
+}
+
+/// Resolves the static auth of `r`; URL userinfo (user:password@) counts as Basic when no
+/// `authentication` is given. The URL keeps its userinfo (outputs show it as
+/// `user:***@host`; it is never sent as part of the request line or Host).
+inline credentials resolve_credentials(const request& r, const boost::urls::url_view_base& url)
+{
+    return detail::credentials_for(r, userinfo_credentials(url));
 }
 
 /// Every secret value a call carries, so messages and log lines can be scrubbed of them.

@@ -10,7 +10,7 @@
 #include <corest/error.hpp>
 #include <corest/request.hpp>
 
-#include <boost/json/serialize.hpp>
+#include <corest/detail/json_text.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -157,7 +157,9 @@ inline encoded_body encode_body(const corest::request_body& body, corest::input_
         out.segments.emplace_back(std::move(bytes));
     };
     if (const auto* j = std::get_if<json_body>(&body)) {
-        in_memory("application/json", boost::json::serialize(j->value));
+        std::string text;
+        detail::append_json(text, j->value);
+        in_memory("application/json", std::move(text));
     } else if (const auto* t = std::get_if<text_body>(&body)) {
         in_memory("text/plain; charset=utf-8", t->text);
     } else if (const auto* u = std::get_if<urlencoded_body>(&body)) {

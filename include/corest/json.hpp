@@ -7,8 +7,14 @@
 //   auto parsed = corest::request::from_json(boost::json::parse(text));
 //   if (!parsed.ok()) return corest::make_error_result(parsed.problem.code, parsed.problem.message);
 //   corest::result r = co_await client.execute(parsed.request);
-//   std::cout << boost::json::serialize(corest::to_json(r));
+//   std::cout << corest::json_text(corest::to_json(r));
 
+#include <corest/detail/json_text.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,7 +29,7 @@ inline const std::vector<std::string_view>& input_names()
 {
     static const std::vector<std::string_view> names{
         // target
-        "url", "scheme", "hostname", "port", "base_path", "path", "params", "encode_url", "method",
+        "url", "scheme", "hostname", "port", "base_path", "path", "params", "encode_url", "method", "resolve",
         // headers and cookies
         "headers", "cookies",
         // body
@@ -51,6 +57,17 @@ inline bool is_input_name(std::string_view name)
     for (auto n : input_names())
         if (n == name) return true;
     return false;
+}
+
+/// JSON text of `v` as corest writes JSON everywhere (request bodies, the tool's output):
+/// numbers keep their form (42, 1.5, 100.0, 1e+21; never Boost.JSON's 1.5E0), strings are
+/// escaped as JSON requires, non-finite numbers are null. `pretty`: indented by two
+/// spaces per level, else compact. Thread safety: none needed (a pure function).
+inline std::string json_text(const boost::json::value& v, bool pretty = false)
+{
+    std::string out;
+    detail::append_json(out, v, pretty ? std::optional<std::size_t>(0) : std::nullopt);
+    return out;
 }
 
 } // namespace corest

@@ -14,6 +14,7 @@
 // secrets object, else from the environment variable COREST_SECRET_NAME.
 // Messages name the secret and the input, never a secret's value.
 
+#include <corest/detail/json_text.hpp>
 #include <corest/error.hpp>
 #include <corest/json.hpp>
 #include <corest/request.hpp>
@@ -40,16 +41,8 @@ inline bool secret_name_char(char c) noexcept
            c == '.';
 }
 
-/// A number as the text a person would write: 8080, -1, 2.5 (shortest round trip).
-inline std::string number_text(const boost::json::value& v)
-{
-    if (v.is_int64()) return std::to_string(v.get_int64());
-    if (v.is_uint64()) return std::to_string(v.get_uint64());
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double());
-    if (ec != std::errc{}) return {};
-    return std::string(buf, end);
-}
+/// A number as the text a person wrote: 8080, -1, 2.5, 100.0 (as corest writes JSON numbers).
+inline std::string number_text(const boost::json::value& v) { return json_scalar_text(v).value_or(std::string()); }
 
 inline std::string_view json_type_name(const boost::json::value& v) noexcept
 {

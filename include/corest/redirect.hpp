@@ -6,6 +6,7 @@
 // and does the next hop leave the origin of the call's first URL (then no
 // credentials go with it). The pipeline carries the decision out.
 
+#include <corest/detail/uri_reference.hpp>
 #include <corest/method.hpp>
 #include <corest/url.hpp>
 
@@ -97,9 +98,11 @@ inline bool is_redirect_status(unsigned status) noexcept
 ///   anything else, or `allow_redirects == false`, is `stop` (the response is the result).
 /// - `hops_done >= max_redirects` is `too_many` (so `max_redirects == 0` and a
 ///   redirect is TOO_MANY_REDIRECTS).
-/// - Location is resolved against `current` (RFC 3986 section 5); the fragment is
-///   dropped (it is never sent). Raw spaces or non-ASCII in it are percent-encoded
-///   first; a Location that still does not parse, or has no host, is `invalid_location`.
+/// - Location is resolved against `current` (RFC 3986 section 5.2, dot segments removed);
+///   the fragment is dropped (it is never sent); everything else is kept as the server
+///   spelled it (no percent-decoding, no re-encoding of what is valid). Raw spaces or
+///   non-ASCII in it are percent-encoded first; a Location that still does not parse, or
+///   has no host, is `invalid_location`.
 /// - A target scheme other than http/https is `refused`, naming the scheme.
 /// - 301/302: POST becomes GET without body, other methods keep method and body.
 ///   303: every method but HEAD becomes GET; the body is dropped for all (HEAD too).
@@ -151,9 +154,9 @@ inline redirect_decision next_hop(const boost::urls::url_view_base& current, con
         ref = boost::urls::parse_uri_reference(encoded);
         if (!ref) return invalid();
     }
-    boost::urls::url target;
-    if (!boost::urls::resolve(current, *ref, target)) return invalid();
-    target.remove_fragment();
+    auto resolved = detail::resolve_reference(current, *ref);
+    if (!resolved) return invalid();
+    boost::urls::url target = std::move(*resolved);
 
     auto sid = target.scheme_id();
     if (sid != boost::urls::scheme::http && sid != boost::urls::scheme::https) {
@@ -165,6 +168,8 @@ inline redirect_decision next_hop(const boost::urls::url_view_base& current, con
     }
     if (!target.has_authority() || target.encoded_host().empty() || !detail::location_port_ok(target))
         return invalid();
+    corest::input_check idna_problem;
+    if (!detail::apply_idna(target, "Location", loc, idna_problem)) return invalid();
     // set_path_absolute, not set_encoded_path("/"): Boost 1.81 turns the latter into "/./".
     if (target.encoded_path().empty()) target.set_path_absolute(true);
 

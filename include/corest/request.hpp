@@ -122,6 +122,16 @@ struct circuit_breaker_options {
 
 inline constexpr std::uint64_t default_max_response_bytes = 67108864;
 
+/// Addresses used instead of DNS for one host and port on every hop of a call (curl's
+/// --resolve). `host` is compared as URL hosts are (any case; an internationalized name
+/// in either form); "*" matches any host on `port`. The URL, Host, SNI, certificate
+/// checks and cookies still use the host name.
+struct resolve_entry {
+    std::string host;
+    std::uint16_t port = 0;
+    std::vector<std::string> addresses;   // IPv4, or IPv6 with or without brackets
+};
+
 // ---- the request --------------------------------------------------------
 
 struct from_json_result;
@@ -137,6 +147,7 @@ struct request {
     boost::json::object params;
     bool encode_url = true;
     corest::method method = corest::method::get;
+    std::vector<resolve_entry> resolve;     // DNS overrides for host:port
 
     header_list headers;                    // sent as given, in order
     header_list cookies;                    // name -> value, one Cookie header

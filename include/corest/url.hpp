@@ -8,6 +8,7 @@
 // (shared with urlencoded bodies) and come with this header.
 
 #include <corest/body/urlencoded.hpp>
+#include <corest/detail/idna.hpp>
 #include <corest/detail/url_cache.hpp>
 #include <corest/error.hpp>
 #include <corest/request.hpp>
@@ -356,9 +357,13 @@ inline std::optional<std::string> checked_hostname(std::string_view h, corest::i
         return bad("is not a host name or IP address (give the port in \"port\", the scheme in \"scheme\")");
     }
     for (char c : h)
-        if (!is_unreserved(c))
+        if (!is_unreserved(c) && static_cast<unsigned char>(c) < 0x80)
             return bad("contains " + describe_char(c) + ", which is not allowed in a host name");
-    return std::string(h);
+    if (!needs_idna(h)) return std::string(h);
+    std::string why;
+    auto a_label = to_a_label(h, why);   // an internationalized name: its A-label
+    if (!a_label) return bad("is not a valid internationalized domain name (" + why + ")");
+    return a_label;
 }
 
 /// `[base_path]/[path]` with exactly one '/' at the join and a leading '/'.
@@ -423,6 +428,45 @@ inline bool check_target(boost::urls::url& u, std::string_view name, std::string
     return true;
 }
 
+/// A host name that is not plain ASCII becomes its A-label (detail/idna.hpp); an invalid
+/// internationalized name is INVALID_INPUT naming `name`. IP literals are left alone.
+inline bool apply_idna(boost::urls::url& u, std::string_view name, std::string_view raw, corest::input_check& problem)
+{
+    if (u.host_type() != boost::urls::host_type::name) return true;
+    const std::string_view encoded = u.encoded_host();
+    std::string decoded = encoded.find('%') == std::string_view::npos ? std::string(encoded) : u.host();
+    if (!needs_idna(decoded)) return true;
+    std::string why;
+    auto a_label = to_a_label(decoded, why);
+    if (!a_label) {
+        set_problem(problem, corest::error::invalid_input,
+                    std::string(name) + ": the host of \"" + url_for_message(raw) +
+                        "\" is not a valid internationalized domain name (" + why + ")");
+        return false;
+    }
+    u.set_encoded_host(*a_label);
+    return true;
+}
+
+/// `raw` with the bytes outside ASCII in its host percent-encoded, so that a URL whose
+/// host is an internationalized name parses; apply_idna then gives its A-label.
+inline std::string encode_host_bytes(std::string_view raw)
+{
+    auto a = find_authority(raw);
+    if (a.begin == std::string_view::npos) return std::string(raw);
+    auto auth = raw.substr(a.begin, a.end - a.begin);
+    auto at = auth.rfind('@');
+    const std::size_t host_begin = a.begin + (at == std::string_view::npos ? 0 : at + 1);
+    std::string out(raw.substr(0, host_begin));
+    for (std::size_t i = host_begin; i < a.end; ++i) {
+        const auto c = static_cast<unsigned char>(raw[i]);
+        if (c >= 0x80) append_pct(out, c);
+        else out += raw[i];
+    }
+    out += raw.substr(a.end);
+    return out;
+}
+
 } // namespace detail
 
 namespace detail {
@@ -456,26 +500,28 @@ inline shared_composed_url compose_shared_url(const corest::request& r, parsed_u
         std::string_view raw = *r.url;
         if (cache) out.url = cache->find(raw, r.encode_url);
         if (!out.url) {
+            // An internationalized host name's bytes are encoded here and turned into its
+            // A-label below, with or without encode_url: that is the host's one form.
+            const std::string idn_encoded = encode_host_bytes(raw);
             if (r.encode_url) {
-                // Encoding cannot fix a host: a space or non-ASCII byte there is an error.
+                // Encoding cannot fix a host: a space or control byte there is an error.
                 auto a = find_authority(raw);
                 if (a.begin != std::string_view::npos) {
                     auto auth = raw.substr(a.begin, a.end - a.begin);
                     auto at = auth.rfind('@');
                     auto host = at == std::string_view::npos ? auth : auth.substr(at + 1);
-                    if (auto pos = first_disallowed(host))
-                        return fail(corest::error::invalid_input,
-                                    "url: the host of \"" + url_for_message(raw) + "\" contains " +
-                                        describe_char(host[*pos]) +
-                                        " (internationalized names need their punycode form)");
+                    for (char c : host)
+                        if (static_cast<unsigned char>(c) < 0x80 && is_url_disallowed(static_cast<unsigned char>(c)))
+                            return fail(corest::error::invalid_input, "url: the host of \"" + url_for_message(raw) +
+                                                                          "\" contains " + describe_char(c));
                 }
-                text = encode_url_text(raw);
+                text = encode_url_text(idn_encoded);
             } else {
-                if (auto pos = first_disallowed(raw))
+                if (auto pos = first_disallowed(idn_encoded))
                     return fail(corest::error::invalid_input,
-                                "url: \"" + url_for_message(raw) + "\" contains " + describe_char(raw[*pos]) +
+                                "url: \"" + url_for_message(raw) + "\" contains " + describe_char(idn_encoded[*pos]) +
                                     ", which is not allowed in a URL (with \"encode_url\": true it is percent-encoded)");
-                text = std::string(raw);
+                text = idn_encoded;
             }
             auto parsed = boost::urls::parse_uri(text);
             if (!parsed)
@@ -483,6 +529,7 @@ inline shared_composed_url compose_shared_url(const corest::request& r, parsed_u
                             "url: \"" + url_for_message(raw) + "\" is not a valid absolute URL (scheme://host[:port]/path?query)");
             auto checked = std::make_shared<boost::urls::url>(*parsed);
             if (!check_target(*checked, "url", raw, out.problem)) return out;
+            if (!apply_idna(*checked, "url", raw, out.problem)) return out;
             out.url = std::move(checked);
             if (cache) cache->store(raw, r.encode_url, out.url);
         }

@@ -45,7 +45,9 @@ BOOST_AUTO_TEST_CASE(host_only_cookie)
 {
     auto jar = jar_with("http://www.example.com/", {"a=1"});
     BOOST_TEST(header(jar, "http://www.example.com/") == "a=1");
-    BOOST_TEST(header(jar, "https://WWW.EXAMPLE.COM:8443/x") == "a=1");  // ports and scheme not isolated
+    BOOST_TEST(header(jar, "http://WWW.EXAMPLE.COM/x") == "a=1");   // hosts compare without case
+    BOOST_TEST(header(jar, "https://www.example.com:80/x") == "a=1");   // the scheme is not isolated ...
+    BOOST_TEST(header(jar, "http://www.example.com:8443/x") == "");     // ... the port is
     BOOST_TEST(header(jar, "http://sub.www.example.com/") == "");
     BOOST_TEST(header(jar, "http://example.com/") == "");
     BOOST_TEST_REQUIRE(jar.stored().size() == 1u);
@@ -105,7 +107,7 @@ BOOST_AUTO_TEST_CASE(ip_hosts)
     BOOST_TEST_REQUIRE(jar.stored().size() == 2u);
     BOOST_TEST(jar.stored()[0].host_only);
     auto v6 = jar_with("http://[::1]:8080/", {"x=1"});
-    BOOST_TEST(header(v6, "http://[::1]/") == "x=1");
+    BOOST_TEST(header(v6, "http://[::1]:8080/") == "x=1");
     BOOST_TEST(header(v6, "http://127.0.0.1/") == "");
     auto single = jar_with("http://localhost/", {"l=1; Domain=localhost"});
     BOOST_TEST(header(single, "http://localhost/") == "l=1");
@@ -137,15 +139,16 @@ BOOST_AUTO_TEST_CASE(default_path_and_path_match)
 
 BOOST_AUTO_TEST_CASE(secure_cookies_only_over_https)
 {
-    auto jar = jar_with("https://h.example/", {"s=1; Secure", "p=2; HttpOnly"});
-    BOOST_TEST(header(jar, "https://h.example/") == "s=1; p=2");
-    BOOST_TEST(header(jar, "http://h.example/") == "p=2");
+    // One port for both schemes: cookies are bound to the port, and Secure to https.
+    auto jar = jar_with("https://h.example:8443/", {"s=1; Secure", "p=2; HttpOnly"});
+    BOOST_TEST(header(jar, "https://h.example:8443/") == "s=1; p=2");
+    BOOST_TEST(header(jar, "http://h.example:8443/") == "p=2");
     BOOST_TEST(jar.stored()[0].secure);
     BOOST_TEST(jar.stored()[1].http_only);
     // Set over http (RFC 6265 allows it): still sent only over https.
-    auto plain = jar_with("http://h.example/", {"s=1; secure"});
-    BOOST_TEST(header(plain, "http://h.example/") == "");
-    BOOST_TEST(header(plain, "https://h.example/") == "s=1");
+    auto plain = jar_with("http://h.example:8443/", {"s=1; secure"});
+    BOOST_TEST(header(plain, "http://h.example:8443/") == "");
+    BOOST_TEST(header(plain, "https://h.example:8443/") == "s=1");
 }
 
 BOOST_AUTO_TEST_CASE(expires_attribute)
@@ -299,6 +302,46 @@ BOOST_AUTO_TEST_CASE(no_header_without_cookies)
     cookie_jar jar;
     BOOST_TEST(header(jar, "https://h.example/") == "");
     BOOST_TEST(jar.all_set().empty());
+}
+
+BOOST_AUTO_TEST_CASE(cookies_are_bound_to_the_port_that_set_them)
+{
+    auto jar = jar_with("http://h.example:8080/", {"a=1; Path=/", "d=2; Domain=h.example; Path=/"});
+    BOOST_TEST(header(jar, "http://h.example:8080/x") == "a=1; d=2");
+    BOOST_TEST(header(jar, "http://h.example:8081/x") == "");
+    BOOST_TEST(header(jar, "http://h.example/x") == "");            // port 80
+    BOOST_TEST(header(jar, "http://sub.h.example:8080/") == "d=2");  // domain matching as RFC 6265
+    BOOST_TEST(header(jar, "http://sub.h.example:9090/") == "");
+    BOOST_TEST(jar.stored()[0].port == 8080);
+    // The same name set on two ports: two cookies, each sent to its own port.
+    corest::detail::cookie_jar two;
+    two.set_from_header(url_view("http://h.example:1/"), "n=one", now);
+    two.set_from_header(url_view("http://h.example:2/"), "n=two", now);
+    BOOST_TEST(two.stored().size() == 2u);
+    BOOST_TEST(header(two, "http://h.example:1/") == "n=one");
+    BOOST_TEST(header(two, "http://h.example:2/") == "n=two");
+}
+
+BOOST_AUTO_TEST_CASE(a_public_suffix_domain_is_refused)
+{
+    corest::detail::cookie_jar jar;
+    const auto from = url_view("https://api.example.co.uk/");
+    BOOST_TEST(jar.set_from_header(from, "a=1; Domain=co.uk", now) ==
+               "cookie \"a\" refused: its Domain \"co.uk\" is a public suffix");
+    BOOST_TEST(jar.set_from_header(from, "b=2; Domain=.UK", now).find("\"uk\" is a public suffix") != std::string::npos);
+    BOOST_TEST(jar.set_from_header(from, "c=3; Domain=example.co.uk", now) == "");
+    BOOST_TEST(jar.stored().size() == 1u);
+    BOOST_TEST(header(jar, "https://www.example.co.uk/") == "c=3");
+    BOOST_TEST((jar.all_set() == corest::header_list{{"c", "3"}}));
+    // Private suffixes of the list count too (github.io); any single label does (the * rule).
+    BOOST_TEST(!jar.set_from_header(url_view("https://me.github.io/"), "g=1; Domain=github.io", now).empty());
+    BOOST_TEST(!jar.set_from_header(url_view("https://a.example/"), "e=1; Domain=example", now).empty());
+    // A host that is a public suffix itself gets a host-only cookie.
+    corest::detail::cookie_jar self;
+    BOOST_TEST(self.set_from_header(url_view("https://co.uk/"), "s=1; Domain=co.uk", now) == "");
+    BOOST_TEST_REQUIRE(self.stored().size() == 1u);
+    BOOST_TEST(self.stored()[0].host_only);
+    BOOST_TEST(header(self, "https://www.co.uk/") == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -228,6 +228,28 @@ BOOST_AUTO_TEST_CASE(every_input_mapped)
     BOOST_TEST(!f.omit_content_length);
 }
 
+BOOST_AUTO_TEST_CASE(resolve_input)
+{
+    auto got = parse(R"({"url": "https://h/", "resolve": {"h:443": "127.0.0.1", "*:80": ["::1", "10.0.0.2"],
+                                                           "[::1]:8080": "::1"}})");
+    BOOST_TEST_REQUIRE(got.ok(), got.problem.message);
+    const auto& e = got.request.resolve;
+    BOOST_TEST_REQUIRE(e.size() == 3u);
+    BOOST_TEST(e[0].host == "h");
+    BOOST_TEST(e[0].port == 443);
+    BOOST_TEST((e[0].addresses == std::vector<std::string>{"127.0.0.1"}));
+    BOOST_TEST(e[1].host == "*");
+    BOOST_TEST((e[1].addresses == std::vector<std::string>{"::1", "10.0.0.2"}));
+    BOOST_TEST(e[2].host == "::1");
+    BOOST_TEST(parse(R"({"url": "https://h/", "resolve": {"no-port": "127.0.0.1"}})").problem.message ==
+               "input \"resolve\" has the key \"no-port\", which is not \"host:port\" (port 1-65535; \"*:port\" for any host)");
+    BOOST_TEST(parse(R"({"url": "https://h/", "resolve": {"h:1": 127}})").problem.message.find("resolve.h:1") !=
+               std::string::npos);
+    BOOST_TEST(parse(R"({"url": "https://h/", "resolve": {"h:1": [1]}})").problem.message.find("resolve.h:1[0]") !=
+               std::string::npos);
+    BOOST_TEST(parse(R"({"url": "https://h/", "resolve": ["h:1"]})").problem.code == corest::error::invalid_input);
+}
+
 BOOST_AUTO_TEST_CASE(bodies)
 {
     auto j = parse(with_url(R"("method": "post", "json": null)"));
@@ -531,7 +553,7 @@ BOOST_AUTO_TEST_CASE(case_insensitive_words)
 BOOST_AUTO_TEST_CASE(input_names_are_all_mapped)
 {
     const auto& names = corest::input_names();
-    BOOST_TEST(names.size() == 42u);
+    BOOST_TEST(names.size() == 43u);
     for (auto name : names) {
         BOOST_TEST(corest::is_input_name(name));
         // A value no input accepts as is: each name must reach its own mapping, not "unknown".

@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <corest/detail/error_mapping.hpp>
+#include <corest/detail/resolve_overrides.hpp>
+
 #include <corest/detail/validate.hpp>
 
 #include <filesystem>
@@ -433,6 +436,27 @@ BOOST_AUTO_TEST_CASE(helpers)
     using namespace corest::detail;
     BOOST_TEST(quote_value("a\"b\\c\r\n\t\x01") == "\"a\\\"b\\\\c\\r\\n\\t\\x01\"");
     BOOST_TEST(quote_value(std::string(70, 'x')) == "\"" + std::string(64, 'x') + "...\"");
+    // Names of inputs and files are quoted whole up to 4096 bytes; a longer one keeps its
+    // first and last 64 characters, never cutting a UTF-8 sequence.
+    const std::string path = "/" + std::string(200, 'd') + "/the-name-that-matters.txt";
+    BOOST_TEST(quote_name(path) == "\"" + path + "\"");
+    BOOST_TEST(quote_name(std::string(4096, 'n')) == "\"" + std::string(4096, 'n') + "\"");
+    const std::string huge = std::string(5000, 'a') + "/tail-of-the-path.txt";
+    BOOST_TEST(quote_name(huge) == "\"" + huge.substr(0, 64) + "..." + huge.substr(huge.size() - 64) + "\"");
+    const std::string wide = std::string(63, 'a') + "\xC3\xA9" + std::string(5000, 'b');
+    BOOST_TEST(quote_name(wide).substr(0, 67) == "\"" + std::string(63, 'a') + "...");
+    BOOST_TEST(quote_name("a\"b\n") == "\"a\\\"b\\n\"");
+    // Limits in messages.
+    BOOST_TEST(seconds_text(0.5) == "0.5 s");
+    BOOST_TEST(seconds_text(20) == "20 s");
+    BOOST_TEST(seconds_text(static_cast<float>(0.3)) == "0.3 s");
+    BOOST_TEST(seconds_text(1.23456) == "1.235 s");
+    BOOST_TEST(timeout_error(phase::read, "read_timeout", 2, "http://h:1").message ==
+               "the read_timeout of 2 s ran out while waiting for the response from http://h:1 (read)");
+    BOOST_TEST(timeout_error(phase::connect, "connect_timeout", 20, "http://h:1").message ==
+               "the connect_timeout of 20 s ran out while connecting to http://h:1 (connect)");
+    BOOST_TEST(timeout_error(phase::tls, "total_timeout", 3.5, "https://h:1").message ==
+               "the total_timeout of 3.5 s ran out during the TLS handshake with https://h:1 (tls)");
     BOOST_TEST(format_number(1.5) == "1.5");
     BOOST_TEST(format_number(70000) == "70000");
     BOOST_TEST(is_token("Content-Type"));
@@ -442,6 +466,44 @@ BOOST_AUTO_TEST_CASE(helpers)
     BOOST_TEST(!is_valid_boundary(" "));
     BOOST_TEST(has_line_break(std::string_view("a\0", 2)));
     BOOST_TEST(!has_line_break("a\tb"));
+}
+
+BOOST_AUTO_TEST_CASE(resolve_entries)
+{
+    auto with = [](std::string host, std::uint16_t port, std::vector<std::string> addresses) {
+        corest::request r;
+        r.url = "http://h/";
+        r.resolve.push_back({std::move(host), port, std::move(addresses)});
+        return corest::detail::validate(r);
+    };
+    BOOST_TEST(with("api.example.com", 443, {"127.0.0.1"}).ok());
+    BOOST_TEST(with("*", 80, {"::1", "[::2]", "10.0.0.1"}).ok());
+    BOOST_TEST(with("b\xC3\xBC" "cher.example", 80, {"127.0.0.1"}).ok());
+    BOOST_TEST(with("::1", 80, {"127.0.0.1"}).ok());
+    BOOST_TEST(with("h", 80, {"300.1.1.1"}).message ==
+               "input \"resolve.h:80\": \"300.1.1.1\" is not an IPv4 or IPv6 address");
+    BOOST_TEST(with("h", 80, {}).message == "input \"resolve.h:80\" must give at least one address");
+    BOOST_TEST(with("h", 0, {"127.0.0.1"}).message == "input \"resolve.h:0\" has port 0; a port is 1-65535");
+    BOOST_TEST(with("bad host", 1, {"127.0.0.1"}).code == corest::error::invalid_input);
+    BOOST_TEST(with("xn--a.example", 1, {"127.0.0.1"}).code == corest::error::invalid_input);
+
+    using corest::detail::split_host_port;
+    BOOST_TEST((*split_host_port("h.example:8080") == std::pair<std::string, std::uint16_t>{"h.example", 8080}));
+    BOOST_TEST((*split_host_port("[::1]:443") == std::pair<std::string, std::uint16_t>{"::1", 443}));
+    for (std::string_view bad : {"h", "h:", ":80", "h:0", "h:65536", "h:8x", "::1:80", "[::1:80"})
+        BOOST_TEST(!split_host_port(bad), bad);
+
+    // Hosts compare as URL hosts do: case, U-label or A-label, IPv6 brackets.
+    std::vector<corest::resolve_entry> entries{{"B\xC3\x9C" "CHER.example", 80, {"127.0.0.1"}},
+                                                {"*", 80, {"127.0.0.2"}},
+                                                {"[::1]", 8080, {"::1"}}};
+    const auto overrides = corest::detail::resolve_overrides::of(entries);
+    BOOST_TEST_REQUIRE(overrides.find("xn--bcher-kva.example", 80));
+    BOOST_TEST(overrides.find("xn--bcher-kva.example", 80)->shown == "xn--bcher-kva.example:80 -> 127.0.0.1");
+    BOOST_TEST(overrides.find("other.example", 80)->shown == "*:80 -> 127.0.0.2");
+    BOOST_TEST(!overrides.find("other.example", 81));
+    BOOST_TEST_REQUIRE(overrides.find("::1", 8080));
+    BOOST_TEST(overrides.find("::1", 8080)->endpoints.front().port() == 8080);
 }
 
 BOOST_AUTO_TEST_CASE(cacert_file_verdict_follows_the_file)

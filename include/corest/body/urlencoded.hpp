@@ -4,6 +4,7 @@
 // application/x-www-form-urlencoded bodies (SPEC `urlencoded`), and the form
 // value encoding they share with `params` (url.hpp includes this header).
 
+#include <corest/detail/json_text.hpp>
 #include <corest/error.hpp>
 #include <corest/request.hpp>
 
@@ -33,24 +34,9 @@ inline void append_pct(std::string& out, unsigned char c)
     out += hex[c & 0xF];
 }
 
-/// Query/form text of a JSON scalar: strings as is, integers as integers,
-/// doubles in their shortest round-trip form (1.5, 0.1, 1e+20: std::to_chars,
-/// not Boost.JSON's "1.5E0"), bools as true/false. nullopt for null, arrays, objects.
-inline std::optional<std::string> scalar_text(const boost::json::value& v)
-{
-    switch (v.kind()) {
-    case boost::json::kind::string: return std::string(v.get_string());
-    case boost::json::kind::int64: return std::to_string(v.get_int64());
-    case boost::json::kind::uint64: return std::to_string(v.get_uint64());
-    case boost::json::kind::bool_: return std::string(v.get_bool() ? "true" : "false");
-    case boost::json::kind::double_: {
-        char buf[64];
-        auto r = std::to_chars(buf, buf + sizeof buf, v.get_double());
-        return std::string(buf, r.ptr);
-    }
-    default: return std::nullopt;
-    }
-}
+/// Query/form text of a JSON scalar: strings as is, numbers as corest writes JSON
+/// numbers (1.5, 100.0, 7), bools as true/false. nullopt for null, arrays, objects.
+inline std::optional<std::string> scalar_text(const boost::json::value& v) { return json_scalar_text(v); }
 
 inline void append_encoded_pair(std::string& out, std::string_view key, std::string_view value);
 
@@ -105,8 +91,8 @@ inline void detail::append_encoded_pair(std::string& out, std::string_view key, 
     out += percent_encode_component(value);
 }
 
-/// `k=v&k2=v2` in object order: strings as is, integers as integers, doubles in
-/// shortest round-trip form, bools as true/false, an array repeats the key, null
+/// `k=v&k2=v2` in object order: strings as is, numbers as in JSON text (1.5, 100.0),
+/// bools as true/false, an array repeats the key, null
 /// is skipped; everything outside unreserved is %XX (space %20, '+' %2B).
 /// A nested object (or an array inside an array) is INVALID_INPUT naming
 /// `urlencoded.<key>`; the result is then "".

@@ -223,7 +223,7 @@ inline std::optional<boost::json::value> parse_json_body(std::string_view body)
 {
     if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);   // RFC 8259 8.1: may be ignored
     boost::json::parse_options opt;
-    opt.max_depth = 1000;   // real documents nest deeper than the default 32
+    opt.max_depth = max_json_depth;   // real documents nest deeper than the default 32
     boost::json::error_code ec;
     boost::json::value v = boost::json::parse(body, ec, {}, opt);
     if (ec || has_non_finite_number(v)) return std::nullopt;   // 1e400 would be output as "Infinity"

@@ -8,6 +8,7 @@
 #include <corest/detail/connection.hpp>
 #include <corest/detail/deadline.hpp>
 #include <corest/detail/error_mapping.hpp>
+#include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/tls.hpp>
 #include <corest/url.hpp>
@@ -57,6 +58,13 @@ inline void apply_limit(timed_socket& s, const wait_limit& l)
     else s.expires_never();
 }
 
+/// The TIMEOUT of a step of phase `p` bounded by `limit`.
+inline mapped_error limited_timeout(phase p, const wait_limit& limit, std::string_view target)
+{
+    return timeout_error(p, limit.total_binds ? std::string_view("total_timeout") : own_limit_name(p),
+                         limit.limit_seconds, target);
+}
+
 inline mapped_error cancelled_error(std::string_view target)
 {
     return {corest::error::cancelled, "the call to " + std::string(target) + " was cancelled"};
@@ -67,11 +75,12 @@ inline bool is_cancelled(const boost::asio::cancellation_state& cs)
     return cs.cancelled() != boost::asio::cancellation_type::none;
 }
 
-/// A time-out error for the phase, or for "total" when the call's deadline was the bound.
-inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, bool total_binds,
+/// A TIMEOUT of a step bounded by `limit` (naming total_timeout when the call's deadline
+/// was the bound, else the phase's own limit), or any other error of the phase.
+inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& limit,
                                       std::string_view target)
 {
-    if (ec == boost::beast::error::timeout) return timeout_error(total_binds ? phase::total : p, target);
+    if (ec == boost::beast::error::timeout) return limited_timeout(p, limit, target);
     return map_io_error(ec, p, target);
 }
 
@@ -121,7 +130,7 @@ inline boost::asio::awaitable<void> resolve_host(const connect_target& target, c
     auto [ec, results] = co_await state->resolver.async_resolve(target.host, std::to_string(target.port), as_result);
     state->timer.cancel();
     timings.dns = seconds_since(t0);
-    if (state->timed_out) error = timeout_error(limit.total_binds ? phase::total : phase::dns, target.display());
+    if (state->timed_out) error = limited_timeout(phase::dns, limit, target.display());
     else if (ec) error = map_io_error(ec, phase::dns, target.display());
     else
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
@@ -147,13 +156,13 @@ inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_ta
         error = {corest::error::tls_error,
                  "TLS handshake with " + target.display() + " failed: " + verify_failure_reason(verify)};
     else
-        error = map_limited_error(ec, phase::tls, limit.total_binds, target.display());
+        error = map_limited_error(ec, phase::tls, limit, target.display());
     conn.close();
     co_return false;
 }
 
 /// Opens a new connection to the origin of `url` into `result`: the SSL context (https),
-/// resolution, TCP connect and TLS handshake, within connect_timeout and the call's
+/// resolution (or the addresses of `fixed`, a `resolve` entry), TCP connect and TLS handshake, within connect_timeout and the call's
 /// deadline. On failure `result` stays null and `error` says why; `timings` gets the dns,
 /// connect and tls phases. Everything by reference, the outputs included: the caller's
 /// frame keeps them, and this frame (every connecting call has one) holds only what
@@ -161,8 +170,9 @@ inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_ta
 inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_base& url, bool use_tls,
                                                     const tls_settings* tls, tls_context_cache& contexts,
                                                     corest::seconds connect_timeout, const call_deadline& deadline,
-                                                    const std::string& pool_key, mapped_error& error,
-                                                    corest::timings& timings, std::unique_ptr<connection>& result)
+                                                    const std::string& pool_key, const resolve_override* fixed,
+                                                    mapped_error& error, corest::timings& timings,
+                                                    std::unique_ptr<connection>& result)
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
@@ -179,7 +189,8 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     const auto started = clock::now();
     const auto limit = deadline.limit(connect_timeout, started);
     endpoint_list endpoints;
-    if (target.ip_literal) endpoints = literal_endpoint(target, error);
+    if (fixed) endpoints = fixed->endpoints;   // the `resolve` input: no DNS
+    else if (target.ip_literal) endpoints = literal_endpoint(target, error);
     else co_await resolve_host(target, limit, error, timings, endpoints);
     if (error.code != corest::error::ok) co_return;
     // A per-operation cancellation reaches only the operation in flight when it is
@@ -226,7 +237,7 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     }
     timings.connect = seconds_since(t0);
     if (cec) {
-        error = map_limited_error(cec, phase::connect, remaining.total_binds, target.display());
+        error = map_limited_error(cec, phase::connect, remaining, target.display());
         co_return;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));

@@ -1,12 +1,13 @@
 #ifndef COREST_DETAIL_COOKIE_JAR_HPP
 #define COREST_DETAIL_COOKIE_JAR_HPP
 
-// The cookies of one execution (SPEC.md "Precise rules": cookies set by any hop
-// are sent on later hops whose origin they match and reported in `cookies`),
-// after RFC 6265 sections 5.1-5.4, without I/O. One jar per execution: not
-// thread-safe, no persistence, no public-suffix list (see set_from_header).
+// The cookies of one execution: cookies set by any hop are sent on later hops that
+// match them and reported in `cookies`, after RFC 6265 sections 5.1-5.4, with the
+// public suffix list, and bound to the port that set them (origin-bound cookies, as
+// browsers now do). Without I/O; one jar per execution: not thread-safe, no persistence.
 
 #include <corest/detail/body_classify.hpp>  // output_text
+#include <corest/detail/public_suffix.hpp>
 #include <corest/request.hpp>
 #include <corest/retry.hpp>  // detail::datetime: calendar helpers shared with Retry-After
 #include <corest/url.hpp>    // is_ip_literal
@@ -29,6 +30,7 @@ namespace corest::detail {
 struct cookie {
     std::string name, value, domain;  // domain lower-cased, without a leading dot
     std::string path;
+    std::uint16_t port = 0;            // of the hop that set it: sent to that port only
     bool host_only = true, secure = false, http_only = false;
     std::optional<std::chrono::system_clock::time_point> expires;  // nullopt: session cookie
 };
@@ -186,26 +188,28 @@ public:
     /// Reads one Set-Cookie header value received for `request_url` at `now`.
     /// Name=Value, then attributes (names case-insensitive, the last of each wins):
     /// Domain (a leading dot ignored; must domain-match the request host, else the
-    /// cookie is ignored; an IP address only when it is the host itself; a name
-    /// without a dot only when it is the host: a cheap stand-in for the public-suffix
-    /// list), Path (default-path algorithm when absent or not starting with '/'),
-    /// Secure, HttpOnly, Max-Age (wins over Expires; <= 0 deletes), Expires
-    /// (RFC 6265 cookie-date). A cookie that is already expired deletes the stored
-    /// one with the same name, domain and path. Invalid lines are ignored, never an error.
-    void set_from_header(boost::urls::url_view request_url, std::string_view set_cookie_value,
-                         std::chrono::system_clock::time_point now)
+    /// cookie is ignored; an IP address only when it is the host itself; a public
+    /// suffix only when it is the host itself, which makes a host-only cookie), Path
+    /// (default-path algorithm when absent or not starting with '/'), Secure, HttpOnly,
+    /// Max-Age (wins over Expires; <= 0 deletes), Expires (RFC 6265 cookie-date). The
+    /// cookie belongs to the request's port. A cookie that is already expired deletes the
+    /// stored one with the same name, domain, path and port. Invalid lines are ignored,
+    /// never an error. Returns a log line when a cookie was refused for its public-suffix
+    /// Domain (the caller's `log` says so), else "".
+    std::string set_from_header(boost::urls::url_view request_url, std::string_view set_cookie_value,
+                                std::chrono::system_clock::time_point now)
     {
         namespace ck = cookies;
         auto semi = set_cookie_value.find(';');
         auto pair = set_cookie_value.substr(0, semi);
         auto eq = pair.find('=');
-        if (eq == std::string_view::npos) return;
+        if (eq == std::string_view::npos) return {};
         cookie c;
         c.name = std::string(ck::trim(pair.substr(0, eq)));
         c.value = std::string(ck::trim(pair.substr(eq + 1)));
         if (c.name.empty() || ck::has_control(c.name) || ck::has_control(c.value) ||
             c.name.size() + c.value.size() > max_name_value_bytes)
-            return;
+            return {};
 
         std::optional<std::string> domain_attr, path_attr;
         std::optional<std::chrono::system_clock::time_point> max_age, expires;
@@ -241,36 +245,48 @@ public:
 
         const std::string host = ck::request_host(request_url);
         const bool host_is_ip = request_url.host_type() != boost::urls::host_type::name;
-        if (host.empty()) return;
+        if (host.empty()) return {};
         if (domain_attr && !domain_attr->empty()) {
             const std::string& d = *domain_attr;
-            if (!ck::domain_match(host, d, host_is_ip)) return;
-            if (d != host && (corest::is_ip_literal(d) || d.find('.') == std::string::npos)) return;
-            c.domain = d;
+            if (!ck::domain_match(host, d, host_is_ip)) return {};
+            if (d != host && corest::is_ip_literal(d)) return {};
+            // RFC 6265 5.3 step 5: a public suffix is refused unless it is the host itself,
+            // which then gets a host-only cookie.
+            if (!host_is_ip && is_public_suffix(d)) {
+                if (d != host)
+                    return "cookie " + quote_cookie_name(c.name) + " refused: its Domain \"" + d +
+                           "\" is a public suffix";
+                domain_attr.reset();
+            }
+        }
+        if (domain_attr && !domain_attr->empty()) {
+            c.domain = *domain_attr;
             c.host_only = host_is_ip;  // an IP address has no subdomains
         } else {
             c.domain = host;
             c.host_only = true;
         }
         c.path = path_attr ? *path_attr : ck::default_path(request_url.encoded_path());
+        c.port = corest::effective_port(request_url);
 
         const bool expired = c.expires && *c.expires <= now;
         auto same = std::find_if(jar_.begin(), jar_.end(), [&](const cookie& o) {
-            return o.name == c.name && o.domain == c.domain && o.path == c.path;
+            return o.name == c.name && o.domain == c.domain && o.path == c.path && o.port == c.port;
         });
         if (expired) {
             if (same != jar_.end()) jar_.erase(same);
             forget(c.name);
-            return;
+            return {};
         }
         remember(c.name, c.value);
         if (same != jar_.end()) *same = std::move(c);  // keeps its place: its creation order
         else jar_.push_back(std::move(c));
+        return {};
     }
 
     /// The Cookie header value for a request to `url` at `now`: "a=1; b=2" with
-    /// every unexpired cookie whose domain and path match (Secure ones only over
-    /// https), longer paths first, then older first; "" when none match.
+    /// every unexpired cookie set on this port whose domain and path match (Secure ones
+    /// only over https), longer paths first, then older first; "" when none match.
     std::string cookie_header_for(boost::urls::url_view url, std::chrono::system_clock::time_point now) const
     {
         namespace ck = cookies;
@@ -279,9 +295,11 @@ public:
         const bool https = url.scheme_id() == boost::urls::scheme::https;
         std::string_view path = url.encoded_path();
         if (path.empty()) path = "/";
+        const std::uint16_t port = corest::effective_port(url);
 
         std::vector<const cookie*> matches;
         for (const auto& c : jar_) {
+            if (c.port != port) continue;
             if (c.expires && *c.expires <= now) continue;
             if (c.secure && !https) continue;
             if (c.host_only ? host != c.domain : !ck::domain_match(host, c.domain, host_is_ip)) continue;
@@ -319,6 +337,12 @@ public:
     const std::vector<cookie>& stored() const noexcept { return jar_; }
 
 private:
+    static std::string quote_cookie_name(std::string_view name)
+    {
+        std::string shown = output_text(name.substr(0, 64));
+        return "\"" + shown + (name.size() > 64 ? "...\"" : "\"");
+    }
+
     // Browsers keep at least 4096 bytes of name and value; larger is ignored.
     static constexpr std::size_t max_name_value_bytes = 4096;
 

@@ -17,6 +17,7 @@ using clock = std::chrono::steady_clock;
 struct wait_limit {
     std::optional<clock::duration> duration;   // nullopt = unbounded
     bool total_binds = false;                  // the call's deadline is the tighter bound
+    double limit_seconds = 0;                  // the value of the limit that binds (for messages)
 };
 
 class call_deadline {
@@ -24,9 +25,14 @@ public:
     call_deadline() = default;
     explicit call_deadline(corest::seconds total, clock::time_point start = clock::now())
     {
-        if (total.count() > 0)
+        if (total.count() > 0) {
             at_ = start + std::chrono::duration_cast<clock::duration>(total);
+            total_ = total.count();
+        }
     }
+
+    /// total_timeout in seconds (0: none), for messages.
+    double total_seconds() const noexcept { return total_; }
 
     bool bounded() const noexcept { return at_.has_value(); }
     std::optional<clock::time_point> at() const noexcept { return at_; }
@@ -53,14 +59,15 @@ public:
     {
         std::optional<clock::duration> own;
         if (step.count() > 0) own = std::chrono::duration_cast<clock::duration>(step);
-        if (!at_) return {own, false};
+        if (!at_) return {own, false, step.count()};
         auto left = remaining(now);
-        if (!own || left < *own) return {left, true};
-        return {own, false};
+        if (!own || left < *own) return {left, true, total_};
+        return {own, false, step.count()};
     }
 
 private:
     std::optional<clock::time_point> at_;
+    double total_ = 0;
 };
 
 } // namespace corest::detail

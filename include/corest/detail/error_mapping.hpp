@@ -15,8 +15,10 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <charconv>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace corest::detail {
 
@@ -42,11 +44,56 @@ struct mapped_error {
     std::string message;
 };
 
-inline mapped_error timeout_error(phase p, std::string_view target)
+/// Seconds as a message shows a limit: "0.5 s", "20 s" (at most millisecond precision).
+inline std::string seconds_text(double s)
 {
-    return {corest::error::timeout,
-            std::string("timed out in the ") + std::string(phase_name(p)) + " phase talking to " +
-                std::string(target)};
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s < 0 || s > 1e15 ? 0.0 : s, std::chars_format::fixed, 3);
+    std::string out(buf, ec == std::errc() ? end : buf);
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.pop_back();
+    return (out.empty() ? "0" : out) + " s";
+}
+
+/// The input that bounds a phase when the call's total_timeout does not.
+constexpr std::string_view own_limit_name(phase p) noexcept
+{
+    switch (p) {
+    case phase::dns:
+    case phase::connect:
+    case phase::tls: return "connect_timeout";
+    case phase::write: return "write_timeout";
+    case phase::read: return "read_timeout";
+    case phase::total:
+    case phase::pool: return "total_timeout";
+    }
+    return "?";
+}
+
+/// What a phase was doing, for a TIMEOUT message.
+inline std::string phase_activity(phase p, std::string_view target)
+{
+    const std::string t(target);
+    switch (p) {
+    case phase::dns: return "while looking up the address of " + t;
+    case phase::connect: return "while connecting to " + t;
+    case phase::tls: return "during the TLS handshake with " + t;
+    case phase::write: return "while sending the request to " + t;
+    case phase::read: return "while waiting for the response from " + t;
+    case phase::pool: return "while waiting for a free connection to " + t;
+    case phase::total: return "talking to " + t;
+    }
+    return t;
+}
+
+/// A TIMEOUT: which limit ran out (`limit_name`, of `limit_seconds`), what was happening
+/// and where, and the phase: "the read_timeout of 20 s ran out while waiting for the
+/// response from http://h:8080 (read)".
+inline mapped_error timeout_error(phase p, std::string_view limit_name, double limit_seconds, std::string_view target)
+{
+    return {corest::error::timeout, "the " + std::string(limit_name) + " of " + seconds_text(limit_seconds) +
+                                        " ran out " + phase_activity(p, target) + " (" +
+                                        std::string(phase_name(p)) + ")"};
 }
 
 /// Why a TLS handshake failed, in words a person can act on.
@@ -105,7 +152,8 @@ inline mapped_error map_io_error(const boost::system::error_code& ec, phase p, s
     namespace http = boost::beast::http;
     const std::string where = std::string(" (") + std::string(phase_name(p)) + " " + std::string(target) + ")";
 
-    if (ec == boost::beast::error::timeout) return timeout_error(p, target);
+    if (ec == boost::beast::error::timeout)   // callers with a limit use map_limited_error
+        return {corest::error::timeout, "timed out" + where};
     if (ec == net::error::operation_aborted)
         return {corest::error::cancelled, "the call was cancelled" + where};
 

@@ -86,7 +86,7 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
     apply_limit(tcp, limit);
     auto [ec, n] = co_await net::async_write(stream, net::buffer(head), as_result_on<Stream>());
     if (ec) {
-        failure = map_limited_error(ec, phase::write, limit.total_binds, lim.target());
+        failure = map_limited_error(ec, phase::write, limit, lim.target());
         co_return;
     }
     body_reader reader(body);
@@ -108,7 +108,7 @@ boost::asio::awaitable<void> send_streamed_request(Stream& stream, timed_socket&
         if (got == 0) break;
         auto [wec, wn] = co_await net::async_write(stream, net::buffer(chunk.get(), got), as_result_on<Stream>());
         if (wec) {
-            failure = map_limited_error(wec, phase::write, limit.total_binds, lim.target());
+            failure = map_limited_error(wec, phase::write, limit, lim.target());
             co_return;
         }
     }
@@ -195,7 +195,7 @@ public:
         switch (state_) {
         case state::send_starting: {
             const auto limit = limits().deadline.limit(limits().write_timeout);
-            total_binds_ = limit.total_binds;
+            set_bound(limit);
             apply_limit(*tcp_, limit);
             state_ = state::sending;
             send_rest(self);   // never all sent at once: a request has a head
@@ -203,7 +203,7 @@ public:
         }
         case state::sending:
             if (ec) {
-                complete(self, map_limited_error(ec, phase::write, total_binds_, limits().target()));
+                complete(self, map_limited_error(ec, phase::write, bound(), limits().target()));
                 return;
             }
             written_ += n;
@@ -243,7 +243,7 @@ public:
             // read_timeout is the longest silence: the timer restarts for every read, so a
             // slow but live peer is not cut off, and a silent one is.
             const auto limit = limits().deadline.limit(limits().read_timeout);
-            total_binds_ = limit.total_binds;
+            set_bound(limit);
             apply_limit(*tcp_, limit);
             boost::system::error_code parse_ec;
             if (!parse_buffered(*buffer_, **parser_, parse_ec)) {
@@ -257,6 +257,12 @@ public:
 
 private:
     const exchange_limits& limits() const { return request_->limits; }
+    void set_bound(const wait_limit& l)
+    {
+        bound_seconds_ = static_cast<float>(l.limit_seconds);
+        total_binds_ = l.total_binds;
+    }
+    wait_limit bound() const { return {std::nullopt, total_binds_, bound_seconds_}; }
 
     // Writes what is left of the request: false when a write is pending; true when all of
     // it is sent.
@@ -305,7 +311,7 @@ private:
         if (parser.got_some() || buffer_->size() > 0) *received_any_ = true;
         if (ec == http::error::need_buffer && parser.is_header_done()) ec = {};   // body bytes wait
         if (ec) {
-            complete(self, map_limited_error(ec, phase::read, total_binds_, limits().target()));
+            complete(self, map_limited_error(ec, phase::read, bound(), limits().target()));
             return true;
         }
         if (!parser.is_header_done()) return false;
@@ -334,7 +340,11 @@ private:
     bool* received_any_;
     mapped_error* failure_;
     std::size_t written_ = 0;   // bytes of the request sent
-    bool total_binds_ = false;   // the call's deadline bounds the write or read (a timeout is "total")
+    // What bounds the write or read under way, for its TIMEOUT message: the limit's value,
+    // and whether it is the call's deadline. Not a whole wait_limit: each waiting call has
+    // this operation.
+    float bound_seconds_ = 0;
+    bool total_binds_ = false;
     state state_;
 };
 
@@ -504,7 +514,7 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
                 out.size = filled;
                 const boost::system::error_code ec =
                     read_ec == net::error::eof ? boost::system::error_code(http::error::partial_message) : read_ec;
-                out.error = map_limited_error(ec, phase::read, limit.total_binds, lim.target());
+                out.error = map_limited_error(ec, phase::read, limit, lim.target());
                 co_return;
             }
             scan.advance(std::string_view(body.data(), filled));
@@ -561,7 +571,7 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, timed_socket& tc
         }
         if (ec == http::error::need_buffer) ec = {};   // the chunk is full: go round again
         if (ec) {
-            out.error = map_limited_error(ec, phase::read, limit.total_binds, lim.target());
+            out.error = map_limited_error(ec, phase::read, limit, lim.target());
             co_return;
         }
     }

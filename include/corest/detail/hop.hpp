@@ -10,7 +10,9 @@
 #include <corest/detail/client_state.hpp>
 #include <corest/detail/connect.hpp>
 #include <corest/detail/exchange.hpp>
+#include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/response_headers.hpp>
+#include <corest/redirect.hpp>
 #include <corest/url.hpp>
 
 #include <charconv>
@@ -28,7 +30,16 @@ struct hop_input : exchange_request {   // the head, body, HEAD flag and limits 
     const std::string* tls_pool_key = nullptr;   // ... with its pool_key(), made once per call
     corest::seconds connect_timeout{20};
     std::vector<std::string>* log = nullptr;   // where the hop's log lines go (the call's log); null: nowhere
+    const resolve_overrides* resolve = nullptr;   // the call's `resolve` input, if any
 };
+
+/// The `resolve` entry this hop's host and port use instead of DNS, if any.
+inline const resolve_override* override_for(const hop_input& in)
+{
+    if (!in.resolve) return nullptr;
+    const origin o = origin_of(*in.url);
+    return in.resolve->find(o.host, o.port);
+}
 
 /// A hop's outcome: the body's (error, size, text scan) and the response head's. `error`
 /// is the hop's, whatever failed.
@@ -36,22 +47,21 @@ struct hop_output : body_outcome {
     unsigned status = 0;                    // 0 when no response head arrived
     std::string reason;
     header_list headers;
-    // The Location as the server sent it (repeats joined), only when it is not valid UTF-8:
-    // `headers` shows such a value as Latin-1 turned into UTF-8, but a redirect follows the
-    // bytes themselves (percent-encoded), as curl and browsers do. On the heap: rare.
-    std::unique_ptr<std::string> raw_location;
+    // The response's one Location value (RFC 9110: one URI reference) as the server sent
+    // it: the bytes themselves, even when `headers` shows them as Latin-1 turned into
+    // UTF-8, since a redirect follows the bytes (percent-encoded), as curl and browsers
+    // do. Empty Location fields are ignored. On the heap: only redirects have one.
+    std::unique_ptr<std::string> location;
     std::vector<std::string> set_cookies;
     std::string body;                      // with body_target::kind::memory
     std::unique_ptr<file_sink> file;        // with body_target::kind::file, not yet committed (heap: rare)
     corest::timings timings;
 };
 
-/// A response's Location header (its repeats joined, as in `headers`), if any: the bytes
-/// as received.
+/// A response's Location value, if it has a non-empty one.
 inline std::optional<std::string_view> location_of(const hop_output& hop)
 {
-    if (hop.raw_location) return *hop.raw_location;
-    if (const std::string* value = find_header(hop.headers, "location")) return *value;
+    if (hop.location) return *hop.location;
     return std::nullopt;
 }
 
@@ -108,6 +118,8 @@ inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
         key += '|';
         key += *in.tls_pool_key;
     }
+    // A connection made to overridden addresses is not one to what DNS says.
+    if (const auto* o = override_for(in)) key += "|resolve " + o->shown;
     return key;
 }
 
@@ -122,30 +134,45 @@ inline boost::asio::awaitable<void> wait_for_slot(client_state& st, const hop_in
     if (grant.status == slot_wait::cancelled)
         out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
     else if (grant.status == slot_wait::timed_out)
-        out.error = timeout_error(phase::total, in.limits.target() + " (waiting for a free connection slot)");
+        out.error = timeout_error(phase::pool, "total_timeout", in.limits.deadline.total_seconds(), in.limits.target());
     else
         conn = std::move(grant.handed);
 }
 
-/// Copies what the call needs from a response head into `out`.
-inline void take_response_head(const response_parser::value_type& res, hop_output& out)
+/// A Location field's value without the blanks around it.
+inline std::string_view trimmed_field(boost::beast::string_view v)
+{
+    std::string_view s(v.data(), v.size());
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+/// Copies what the call needs from a response head into `out`. A response with two
+/// different non-empty Location values is PROTOCOL_ERROR (Chromium's defence against
+/// response splitting: which one would be followed?); `target` names the peer for it.
+inline void take_response_head(const response_parser::value_type& res, hop_output& out, std::string_view target)
 {
     out.status = res.result_int();
     out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers
     out.headers = normalize_headers(res);
-    bool location_changed = false;
     for (const auto& f : res) {
-        if (f.name() == boost::beast::http::field::set_cookie) out.set_cookies.emplace_back(f.value());
-        else if (f.name() == boost::beast::http::field::location &&
-                 !is_valid_utf8(std::string_view(f.value().data(), f.value().size())))
-            location_changed = true;
-    }
-    if (location_changed) {
-        out.raw_location = std::make_unique<std::string>();
-        for (const auto& f : res) {
-            if (f.name() != boost::beast::http::field::location) continue;
-            if (!out.raw_location->empty()) *out.raw_location += ", ";
-            out.raw_location->append(f.value().data(), f.value().size());
+        if (f.name() == boost::beast::http::field::set_cookie) {
+            out.set_cookies.emplace_back(f.value());
+        } else if (f.name() == boost::beast::http::field::location) {
+            const std::string_view value = trimmed_field(f.value());
+            if (value.empty()) continue;
+            if (!out.location) {
+                out.location = std::make_unique<std::string>(value);
+            } else if (*out.location != value) {
+                auto shown = [](std::string_view v) {
+                    return "\"" + encode_raw_location(v.substr(0, 200)) + (v.size() > 200 ? "...\"" : "\"");
+                };
+                out.error = {corest::error::protocol_error,
+                             "the response has two different Location headers, " + shown(*out.location) + " and " +
+                                 shown(value) + "; a redirect has one target (read " + std::string(target) + ")"};
+                return;
+            }
         }
     }
 }
@@ -190,8 +217,10 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         if (reused) {
             out.timings = {};
         } else {
+            const resolve_override* fixed = override_for(in);
+            if (fixed && in.log) in.log->push_back("resolve: " + fixed->shown + " (the resolve input, not DNS)");
             co_await open_connection(*in.url, use_tls, in.tls, st.tls_contexts, in.connect_timeout, in.limits.deadline,
-                                     key, out.error, out.timings, conn);
+                                     key, fixed, out.error, out.timings, conn);
             if (!conn) {
                 st.pool.release_slot(key);
                 co_return;
@@ -225,7 +254,12 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             co_return;
         }
         out.timings.ttfb = seconds_since(send_started);
-        take_response_head(parser->get(), out);
+        take_response_head(parser->get(), out, in.limits.target());
+        if (out.error.code != corest::error::ok) {
+            st.pool.discard(std::move(conn));
+            out.timings.total = seconds_since(started);
+            co_return;
+        }
 
         if (is_cancelled(cancel_state)) {
             st.pool.discard(std::move(conn));
@@ -245,6 +279,8 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             st.pool.discard(std::move(conn));
             if (out.file) out.file->abort();
             out.file.reset();
+            // The part of a body over max_response_bytes is not reported: free it now.
+            if (out.error.code == corest::error::response_too_large) std::string().swap(out.body);
             co_return;
         }
         // Bytes past the end of the response were not asked for (a server out of step, or

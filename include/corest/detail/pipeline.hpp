@@ -49,6 +49,7 @@ struct execution_extras {
     std::optional<std::string> oauth_key;
     std::optional<corest::secret> oauth_token;
     std::vector<std::string> secrets;   // values scrubbed from the result's message and log
+    std::unique_ptr<const resolve_overrides> resolve;   // the `resolve` input, checked
 };
 
 /// Everything one execution carries between its attempts and hops. The result is built
@@ -222,12 +223,22 @@ inline hop_input prepare_hop(client_state& st, execution& x, const hop_cursor& c
         in.tls_pool_key = &x.tls->pool_key;
     }
     in.connect_timeout = req.connect_timeout;
+    if (x.extras) in.resolve = x.extras->resolve.get();
     in.limits.read_timeout = req.read_timeout;
     in.limits.write_timeout = req.write_timeout;
     in.limits.deadline = x.deadline;
     in.log = &x.log;
     x.log.push_back(std::string(method_name(c.method)) + " " + x.show(current));
     return in;
+}
+
+/// The cookies a hop's response set, into the call's jar; a refused one is a log line.
+inline void take_cookies(execution& x, const boost::urls::url& from, const hop_output& hop)
+{
+    for (const auto& cookie : hop.set_cookies)
+        if (auto refused = x.cookies().set_from_header(from, cookie, std::chrono::system_clock::now());
+            !refused.empty())
+            x.log.push_back(std::move(refused));
 }
 
 /// After a hop that brought a response: true when its redirect is followed (the cursor
@@ -237,7 +248,7 @@ inline bool follow_or_finish(execution& x, hop_cursor& c, attempt_outcome& out)
     const hop_output& hop = out.last;
     const request& req = x.req;
     const boost::urls::url& current = c.current();
-    for (const auto& cookie : hop.set_cookies) x.cookies().set_from_header(current, cookie, std::chrono::system_clock::now());
+    take_cookies(x, current, hop);
     using kind = redirect_decision::kind;
     std::optional<redirect_decision> d;   // only for a redirect status: most responses build none
     if (detail::is_redirect_status(hop.status))
@@ -285,8 +296,7 @@ inline hop_next after_hop(client_state& st, execution& x, hop_cursor& c, attempt
         return hop_next::end;
     }
     if (hop.status == 401 && x.has_oauth_token() && x.extras->oauth_key && !refreshed_token && same_origin) {
-        for (const auto& cookie : hop.set_cookies)
-            x.cookies().set_from_header(c.current(), cookie, std::chrono::system_clock::now());
+        take_cookies(x, c.current(), hop);
         refreshed_token = true;
         st.tokens.invalidate(*x.extras->oauth_key, *x.extras->oauth_token);
         x.extras->oauth_token.reset();
@@ -321,7 +331,9 @@ inline void finish_result(execution& x, attempt_outcome& a, result& r)
         r.error = a.error().code;
         r.message = std::move(a.error().message);
         if (a.last.file) a.last.file->abort();
-        if (a.last.status && a.error().code != corest::error::protocol_error) {
+        // A malformed response's body is not trusted; a body over the limit is not kept.
+        if (a.last.status && a.error().code != corest::error::protocol_error &&
+            a.error().code != corest::error::response_too_large) {
             r.body = std::move(a.last.body);
             classify_body(r, false, a.last.text_scan ? &*a.last.text_scan : nullptr);
         }
@@ -385,8 +397,7 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
     }
     x.first_url = std::move(composed.url);
     if (x.first_url->has_password()) x.extra().secrets.push_back(std::string(x.first_url->password()));
-    credentials creds = x.first_url->has_userinfo() ? resolve_credentials(rq, own_first_url(x))
-                                                     : credentials_for(rq, std::nullopt);
+    credentials creds = resolve_credentials(rq, *x.first_url);
     if (creds.any()) {
         execution_extras& e = x.extra();
         e.creds = std::move(creds);
@@ -396,6 +407,8 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
         }
     }
     for (auto& s : secret_values(rq)) x.extra().secrets.push_back(std::move(s));
+    if (!rq.resolve.empty())
+        x.extra().resolve = std::make_unique<const resolve_overrides>(resolve_overrides::of(rq.resolve));
     x.log.reserve(2);   // the request line and the attempt: most calls log no more
     if (!composed.ignored.empty()) {
         std::string names;
@@ -425,6 +438,7 @@ inline std::unique_ptr<result> prepare_execution(client_state& st, execution& x)
 struct after_attempt {
     enum class kind { stop, retry, wait_then_time_out } what = kind::stop;
     clock::duration delay{};
+    double planned_delay = 0;   // with wait_then_time_out: the back-off the deadline cuts short
 };
 
 inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, unsigned retries)
@@ -459,7 +473,7 @@ inline after_attempt plan_after_attempt(execution& x, const attempt_outcome& a, 
     if (x.deadline.bounded() && delay >= x.deadline.remaining()) {
         // The back-off would outlast total_timeout: wait it out, then time out.
         log.push_back("waiting " + format_seconds(decision.delay.count()) + " before retrying would exceed total_timeout");
-        return {kind::wait_then_time_out, x.deadline.remaining()};
+        return {kind::wait_then_time_out, x.deadline.remaining(), decision.delay.count()};
     }
     log.push_back("retrying in " + format_seconds(decision.delay.count()) +
                     (decision.reason.empty() ? "" : " (" + decision.reason + ")"));
@@ -565,7 +579,9 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
             break;
         }
         if (next.what == kind::wait_then_time_out) {
-            a.error() = timeout_error(phase::total, "the back-off wait before retrying");
+            a.error() = {corest::error::timeout, "the total_timeout of " + seconds_text(x.deadline.total_seconds()) +
+                                                     " ran out while waiting " + seconds_text(next.planned_delay) +
+                                                     " before attempt " + std::to_string(retries + 2)};
             break;
         }
     }

@@ -57,7 +57,9 @@ inline std::string build_request_head(const request& r, const boost::urls::url_v
     if (!caller_sets(r.headers, "accept")) line("Accept", "*/*");
     if (r.decompress && !caller_sets(r.headers, "accept-encoding")) line("Accept-Encoding", "gzip, deflate");
 
-    const bool has_body = o.send_body && !body.empty();
+    // An empty body given as an input (text "", urlencoded {}) is still a body: it has a
+    // content type, and goes out with it and Content-Length: 0.
+    const bool has_body = o.send_body && (!body.empty() || !body.content_type.empty());
     for (const auto& [k, v] : r.headers) {
         if (!o.same_origin_as_first &&
             (header_is(k, "authorization") || header_is(k, "proxy-authorization") || header_is(k, "cookie")))

@@ -12,6 +12,9 @@
 // (dotted) name and never contains a secret value. URL syntax is checked by
 // the URL composer, not here.
 
+#include <corest/detail/json_depth.hpp>
+#include <corest/detail/resolve_input.hpp>
+
 #include <boost/json/kind.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -54,14 +57,11 @@ namespace corest::detail {
 inline input_check invalid_input(std::string message) { return {error::invalid_input, std::move(message)}; }
 inline input_check missing_input(std::string message) { return {error::missing_input, std::move(message)}; }
 
-/// `"text"` for a message: control characters escaped, long text cut.
-/// Only for values that are not secrets.
-inline std::string quote_value(std::string_view text)
+/// Appends `text` with control characters, quotes and backslashes escaped.
+inline void append_escaped(std::string& out, std::string_view text)
 {
-    constexpr std::size_t max_chars = 64;
-    std::string out = "\"";
-    for (std::size_t i = 0; i < text.size() && i < max_chars; ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
         if (c == '\r') out += "\\r";
         else if (c == '\n') out += "\\n";
         else if (c == '\t') out += "\\t";
@@ -73,7 +73,39 @@ inline std::string quote_value(std::string_view text)
             out += hex[c & 0xf];
         } else out += static_cast<char>(c);
     }
+}
+
+/// `"text"` for a message: control characters escaped, long text cut.
+/// Only for values that are not secrets; names of inputs and files go through quote_name.
+inline std::string quote_value(std::string_view text)
+{
+    constexpr std::size_t max_chars = 64;
+    std::string out = "\"";
+    append_escaped(out, text.substr(0, max_chars));
     if (text.size() > max_chars) out += "...";
+    out += '"';
+    return out;
+}
+
+/// `"name"` of an input, a key or a file for a message: whole (escaped), since naming it
+/// is what the message is for; a name over 4096 bytes keeps its first and last 64
+/// characters around "...", cut between UTF-8 sequences.
+inline std::string quote_name(std::string_view name)
+{
+    constexpr std::size_t whole_up_to = 4096;
+    constexpr std::size_t kept = 64;
+    std::string out = "\"";
+    if (name.size() <= whole_up_to) {
+        append_escaped(out, name);
+    } else {
+        auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+        std::size_t head = kept, tail = name.size() - kept;
+        while (head > 0 && continuation(name[head])) --head;
+        while (tail < name.size() && continuation(name[tail])) ++tail;
+        append_escaped(out, name.substr(0, head));
+        out += "...";
+        append_escaped(out, name.substr(tail));
+    }
     out += '"';
     return out;
 }
@@ -122,7 +154,7 @@ inline bool has_non_finite_number(const boost::json::value& v)
     }
 }
 
-inline std::string input_ref(std::string_view path) { return "input \"" + std::string(path) + "\""; }
+inline std::string input_ref(std::string_view path) { return "input " + quote_name(path); }
 
 // ---- character rules ----------------------------------------------------
 
@@ -199,7 +231,7 @@ inline std::optional<std::string> read_pem_input(std::string_view name, const st
         return value;
     }
     const std::string what = input_ref(name) + " must be PEM text or the path of a PEM file; "
-                             + (show_path ? "file " + quote_value(value) : std::string("the file"));
+                             + (show_path ? "file " + quote_name(value) : std::string("the file"));
     if (value.empty() || has_line_break(value)) {
         problem = invalid_input(input_ref(name) + " must be PEM text or the path of a PEM file");
         return std::nullopt;
@@ -438,7 +470,7 @@ inline input_check check_headers_and_cookies(const request& r)
         const std::string path = "headers." + name;
         if (name.empty()) return invalid_input(input_ref("headers") + " has an empty header name");
         if (has_line_break(name))
-            return invalid_input("input \"headers\" has a header name with a CR, LF or NUL character: " + quote_value(name));
+            return invalid_input("input \"headers\" has a header name with a CR, LF or NUL character: " + quote_name(name));
         if (!is_token(name))
             return invalid_input(input_ref(path) + " is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
         if (auto c = check_header_text(path, value); !c.ok()) return c;
@@ -446,7 +478,7 @@ inline input_check check_headers_and_cookies(const request& r)
     for (const auto& [name, value] : r.cookies) {
         if (name.empty()) return invalid_input(input_ref("cookies") + " has an empty cookie name");
         if (has_line_break(name) || name.find_first_of(";=") != std::string::npos)
-            return invalid_input("input \"cookies\" has an invalid cookie name " + quote_value(name)
+            return invalid_input("input \"cookies\" has an invalid cookie name " + quote_name(name)
                                  + " (no ';', '=', CR, LF or NUL)");
         if (auto c = check_header_text("cookies." + name, value); !c.ok()) return c;
     }
@@ -521,7 +553,7 @@ inline input_check check_multipart(const multipart_body& m)
         if (auto c = check_part_header(at + ".content-type", part.content_type); !c.ok()) return c;
         if (auto c = check_part_header(at + ".content-disposition", part.content_disposition); !c.ok()) return c;
         if (part.file) {
-            const std::string what = input_ref(at + ".file") + ": file " + quote_value(*part.file);
+            const std::string what = input_ref(at + ".file") + ": file " + quote_name(*part.file);
             if (part.file->empty()) return invalid_input(input_ref(at + ".file") + " must not be empty");
             if (!part.filename) // the default filename comes from the path
                 if (auto c = check_header_text(at + ".file", *part.file); !c.ok()) return c;
@@ -547,6 +579,10 @@ inline input_check check_body(const request& r)
 {
     if (const auto* j = std::get_if<json_body>(&r.body)) {
         if (auto c = check_json_method("json", r.method); !c.ok()) return c;
+        // First: the recursive checks below and the serializer then meet a bounded depth.
+        if (nests_deeper_than(j->value, max_json_depth))
+            return invalid_input(input_ref("json") + " nests deeper than " + std::to_string(max_json_depth) +
+                                 " levels of arrays and objects, the most corest reads");
         if (has_non_finite_number(j->value))
             return invalid_input(input_ref("json") + " holds a number too large for JSON (e.g. 1e400)");
     }
@@ -632,9 +668,28 @@ inline input_check check_policies(const request& r)
 /// MISSING_INPUT / INVALID_INPUT naming the first bad input (dotted path).
 /// Reads the files a request names (multipart files, PEM paths) but sends
 /// nothing; secret values never appear in the message. Thread-safe.
+inline input_check check_resolve(const request& r)
+{
+    for (const auto& e : r.resolve) {
+        const std::string key = (e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host) + ":" +
+                                std::to_string(e.port);
+        const std::string where = input_ref("resolve." + key);
+        std::string why;
+        if (e.port == 0) return invalid_input(where + " has port 0; a port is 1-65535");
+        if (e.host.empty() || !override_host(e.host, why))
+            return invalid_input(where + ": the host is not a host name, an IP address or \"*\"" +
+                                 (why.empty() ? std::string() : " (" + why + ")"));
+        if (e.addresses.empty()) return invalid_input(where + " must give at least one address");
+        for (const auto& a : e.addresses)
+            if (!override_address(a))
+                return invalid_input(where + ": " + quote_value(a) + " is not an IPv4 or IPv6 address");
+    }
+    return {};
+}
+
 inline input_check validate(const request& r)
 {
-    for (auto check : {check_target, check_params, check_headers_and_cookies, check_body,
+    for (auto check : {check_target, check_params, check_resolve, check_headers_and_cookies, check_body,
                        check_authentication, check_tls_files, check_policies})
         if (auto c = check(r); !c.ok()) return c;
     return {};

@@ -106,12 +106,12 @@ public:
         for (const auto& kv : o) {
             std::string_view key = kv.key();
             if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-            std::string msg = "unknown input " + quote_value(join_path(path, key));
+            std::string msg = "unknown input " + quote_name(join_path(path, key));
             std::string_view best;
             std::size_t best_distance = 3;
             for (auto k : known)
                 if (auto d = edit_distance(key, k); d < best_distance && d < k.size()) best = k, best_distance = d;
-            if (!best.empty()) msg += " (did you mean " + quote_value(join_path(path, best)) + "?)";
+            if (!best.empty()) msg += " (did you mean " + quote_name(join_path(path, best)) + "?)";
             if (!path.empty()) {
                 msg += "; " + (takes.empty() ? input_ref(path) : std::string(takes)) + " takes:";
                 for (std::size_t i = 0; i < known.size(); ++i) msg += (i ? ", " : " ") + std::string(known[i]);
@@ -329,6 +329,37 @@ inline corest::authentication read_authentication(input_reader& in, const boost:
     return {};
 }
 
+/// `resolve`: {"host:port": "address" or ["address", ...]}; the entries are checked by
+/// validate() (host, port and addresses), here only their form.
+inline std::vector<resolve_entry> read_resolve(input_reader& in, const boost::json::value& v)
+{
+    std::vector<resolve_entry> out;
+    const auto* o = in.object("resolve", v);
+    if (!o) return out;
+    for (const auto& kv : *o) {
+        const std::string path = join_path("resolve", kv.key());
+        auto split = split_host_port(kv.key());
+        if (!split) {
+            in.fail(error::invalid_input, "input \"resolve\" has the key " + quote_name(kv.key()) +
+                                              ", which is not \"host:port\" (port 1-65535; \"*:port\" for any host)");
+            return out;
+        }
+        resolve_entry e;
+        e.host = std::move(split->first);
+        e.port = split->second;
+        if (kv.value().is_string()) {
+            e.addresses.emplace_back(kv.value().get_string());
+        } else if (kv.value().is_array()) {
+            for (std::size_t i = 0; i < kv.value().get_array().size() && in.ok(); ++i)
+                e.addresses.push_back(in.string(index_path(path, i), kv.value().get_array()[i]));
+        } else {
+            in.wrong(path, "an address or an array of addresses", kv.value());
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
 inline retry_backoff_policy read_retry_backoff(input_reader& in, const boost::json::value& v)
 {
     retry_backoff_policy p;
@@ -378,6 +409,7 @@ inline void map_input(input_reader& in, request& r, std::string_view key, const 
     else if (key == "path") opt_string(r.path);
     else if (key == "params") { if (auto* o = in.object(key, v)) r.params = *o; }
     else if (key == "encode_url") flag(r.encode_url);
+    else if (key == "resolve") r.resolve = read_resolve(in, v);
     else if (key == "method") {
         auto text = in.string(key, v);
         if (auto m = parse_method(text)) r.method = *m;
@@ -426,7 +458,7 @@ inline void map_input(input_reader& in, request& r, std::string_view key, const 
             in.integer(key, v, 0, std::numeric_limits<std::int64_t>::max(), "an integer >= 0"));
     else if (key == "decompress") flag(r.decompress);
     else if (key == "circuit_breaker") r.circuit_breaker = read_circuit_breaker(in, v);
-    else in.fail(error::unknown_error, "input " + quote_value(key) + " is listed in input_names() but not mapped");
+    else in.fail(error::unknown_error, "input " + quote_name(key) + " is listed in input_names() but not mapped");
 }
 
 /// Inputs that exclude each other; checked before types, since they are about presence.
@@ -440,14 +472,14 @@ inline void check_exclusive(input_reader& in, const boost::json::object& o)
     for (auto k : {"json", "data", "text", "urlencoded", "multipart"})
         if (has(k)) bodies.push_back(k);
     if (bodies.size() > 1)
-        return in.fail(error::invalid_input, "inputs " + quote_value(bodies[0]) + " and " + quote_value(bodies[1])
+        return in.fail(error::invalid_input, "inputs " + quote_name(bodies[0]) + " and " + quote_name(bodies[1])
                                                  + " exclude each other: give at most one body");
     if (has("timeout") && has("total_timeout"))
         return in.fail(error::invalid_input, "inputs \"timeout\" and \"total_timeout\" exclude each other "
                                              "(\"timeout\" is total_timeout in milliseconds): give only one");
     for (auto k : {"username", "password", "authentication_method"})
         if (has(k) && has("authentication"))
-            return in.fail(error::invalid_input, "inputs " + quote_value(k) + " and \"authentication\" exclude each other: "
+            return in.fail(error::invalid_input, "inputs " + quote_name(k) + " and \"authentication\" exclude each other: "
                                                  "give credentials either as username/password or in \"authentication\"");
 }
 
