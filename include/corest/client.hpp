@@ -24,7 +24,7 @@
 // whose caller is not on a strand (nor on an io_context made with concurrency hint 1)
 // runs on a strand of its own, so its connection's handlers never run concurrently.
 
-#include <corest/detail/pipeline.hpp>
+#include <corest/detail/call/driver.hpp>
 #include <corest/pool.hpp>
 #include <corest/request.hpp>
 #include <corest/result.hpp>

@@ -4,7 +4,7 @@
 // The redirect follower's decision (SPEC.md "Redirects"), without I/O:
 // given one response, is it followed, where to, with which method and body,
 // and does the next hop leave the origin of the call's first URL (then no
-// credentials go with it). The pipeline carries the decision out.
+// credentials go with it). The call state machine (detail/call/call_fsm.hpp) acts on it.
 
 #include <corest/detail/uri_reference.hpp>
 #include <corest/method.hpp>

@@ -1,5 +1,5 @@
 // fuzz_request_json: request::from_json (include/corest/impl/request_json.ipp) with its
-// validation (detail/validate.hpp), then for a valid request what the pipeline does
+// validation (detail/validate.hpp), then for a valid request what a call prepares
 // before sending: compose_url, encode_body, resolve_credentials and the request head.
 //
 // Input: JSON text (anything else returns at once).

@@ -1,7 +1,7 @@
 // fuzz_response_reader: the response reader of one exchange (include/corest/detail/exchange.hpp:
 // response_head, take_buffered_body and read_response_body, with content decoding from
 // detail/content_decoder.hpp), fed arbitrary bytes through boost::beast::test::stream,
-// then what the pipeline makes of the response: normalize_headers, the cookie jar,
+// then what a call makes of the response: normalize_headers, the cookie jar,
 // classify_body and to_json.
 //
 // Input: byte 0 holds options, the rest is what the server sends before closing:
@@ -151,7 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         corest_fuzz::fail("the reader threw", what);
     }
 
-    // What the pipeline reports.
+    // What the call reports.
     corest::result r;
     const auto& err = out.head_error.code != corest::error::ok ? out.head_error : out.body.error;
     if (err.code != corest::error::ok) {

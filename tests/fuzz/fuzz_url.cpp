@@ -130,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     check_composed(r, c);
 
-    // What the pipeline does next: credentials out of the userinfo, an api_key
+    // What a call does next: credentials out of the userinfo, an api_key
     // query parameter, and the redacted URL for outputs.
     boost::urls::url u = c.url;
     if (u.has_userinfo()) u.remove_userinfo();
