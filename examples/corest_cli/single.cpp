@@ -46,7 +46,9 @@ corest::result execute(context& ctx, corest::request req, bool& interrupted)
 {
     namespace net = boost::asio;
     net::io_context ioc;
-    corest::client client{ioc.get_executor()};
+    corest::client_options options;
+    options.threading = corest::threading::single;   // ioc.run() on this thread only
+    corest::client client{ioc.get_executor(), options};
     net::cancellation_signal cancel;
     std::optional<corest::result> out;
 

@@ -109,7 +109,7 @@ struct batch_runner {
             const std::size_t index = next_index++;
             corest::result r;
             if (item->request) {
-                r = co_await net::co_spawn(co_await net::this_coro::executor, client.execute(std::cref(*item->request)),
+                r = co_await net::co_spawn(co_await net::this_coro::executor, client.execute(std::move(*item->request)),
                                            net::bind_cancellation_slot(signal->slot(), net::use_awaitable));
             } else {
                 r = std::move(item->ready);
@@ -126,7 +126,11 @@ inline boost::asio::awaitable<void> run_batch_on_strand(corest::client& client, 
                                                         batch_control* control)
 {
     namespace net = boost::asio;
+    co_await net::this_coro::throw_if_cancelled(false);
     auto strand = co_await net::this_coro::executor;
+    // The caller's cancellation stops the batch as batch_control::cancel() does.
+    batch_control own_control;
+    if (!control) control = &own_control;
     auto runner = std::make_shared<batch_runner>(batch_runner{client, std::move(next), std::move(deliver), concurrency,
                                                               control, 0, 0, false, {}, nullptr});
     runner->room = std::make_unique<net::steady_timer>(strand, net::steady_timer::time_point::max());
@@ -139,7 +143,14 @@ inline boost::asio::awaitable<void> run_batch_on_strand(corest::client& client, 
             if (--*remaining == 0) done.cancel();
         });
     }
-    while (*remaining > 0) co_await done.async_wait(as_result);
+    while (*remaining > 0) {
+        co_await done.async_wait(as_result);
+        const auto state = co_await net::this_coro::cancellation_state;
+        if (state.cancelled() != net::cancellation_type::none && !control->cancelled()) {
+            control->cancel();
+            co_await net::this_coro::reset_cancellation_state();
+        }
+    }
 }
 } // namespace detail
 
@@ -147,7 +158,9 @@ inline boost::asio::awaitable<void> run_batch_on_strand(corest::client& client, 
 /// `concurrency` at a time, and calls `deliver(index, result)` in input order.
 /// `next` and `deliver` run on one strand, never concurrently with each other.
 /// With `control`, the batch can be stopped: items not started are not delivered,
-/// calls in flight end CANCELLED.
+/// calls in flight end CANCELLED (and are delivered). Cancelling the awaiting coroutine
+/// (its cancellation slot, e.g. an `||` race) stops the batch the same way; run_batch
+/// returns once the calls in flight have ended.
 inline boost::asio::awaitable<void> run_batch(corest::client& client, batch_runner::source next,
                                               batch_runner::sink deliver, std::size_t concurrency = 64,
                                               batch_control* control = nullptr)

@@ -1,50 +1,72 @@
 #ifndef COREST_CLIENT_HPP
 #define COREST_CLIENT_HPP
 
-// corest::client: the long-lived object a service keeps (one per service,
-// shared by all its coroutines). It owns the connection pool, the SSL contexts,
-// the circuit breakers and the OAuth2 token cache.
+// corest::client: the long-lived object a service keeps (one per service, shared by all
+// its coroutines). It owns the connection pool, the SSL contexts, the circuit breakers
+// and the OAuth2 token cache.
 //
 //   corest::client client{co_await boost::asio::this_coro::executor};
-//   corest::result r = co_await client.execute(req);
+//   corest::result r = co_await client.execute(req);                 // a coroutine
+//   client.async_execute(req, [](corest::result r) { ... });          // any completion token
 //   if (r.ok()) use(r.json_body); else log(r.error_name(), r.message);
 //
-// Lifetimes: execute(req) copies the request (or moves it, from an rvalue) before it
-// returns, so the awaitable may be stored and the request changed or dropped.
-// execute(std::cref(req)) borrows it instead, a kilobyte less per call in flight: the
-// request must then outlive the call, unchanged (as a local does across
-// `co_await client.execute(std::cref(req))`). The client must outlive the calls it
-// started (calls hold its shared state, so a destroyed client does not crash them, but
-// its idle connections are closed).
-// Cancellation: the asio cancellation slot of the awaiting coroutine (e.g. an
-// `||` race in the caller) ends the call with CANCELLED and closes its connection.
+// Lifetimes: a call owns a copy of its request (moved in from an rvalue), made before
+// execute() or async_execute() returns: the caller may change or drop its request at
+// once. The client must outlive the calls it started (calls hold its shared state, so a
+// destroyed client does not crash them, but its idle connections are closed).
+// Cancellation: the cancellation slot of the awaiting coroutine, or the completion
+// handler's associated slot (e.g. an `||` race, bind_cancellation_slot), ends the call
+// with CANCELLED and closes its connection; terminal, partial and total cancellation all do.
 // Errors: never thrown for an expected failure; every failure is a result.
-// Thread safety: one client may be used from coroutines on an io_context run by
-// several threads; pool, token cache, breakers and SSL contexts are locked. A call
-// whose caller is not on a strand (nor on an io_context made with concurrency hint 1)
-// runs on a strand of its own, so its connection's handlers never run concurrently.
+// Thread safety: one client may be used from coroutines on several threads at once; pool,
+// token cache, breakers and SSL contexts are locked. client_options::threading says how
+// a call keeps its own handlers from running at once (see corest::threading).
 
 #include <corest/detail/call/driver.hpp>
 #include <corest/pool.hpp>
 #include <corest/request.hpp>
 #include <corest/result.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
 
-#include <functional>
+#include <exception>
 #include <memory>
+#include <utility>
 
 namespace corest {
 
+/// How the threads that run a client's calls are arranged. A call's connection has a
+/// deadline watchdog whose handler runs on the call's executor: it must never run at the
+/// same time as the call's own code.
+enum class threading {
+    /// The io_context may run on several threads: a call whose caller is not on a strand
+    /// runs on a strand of its own (one more coroutine frame per call). The safe default.
+    multi,
+    /// Every call's executor runs one handler at a time: the io_context runs on one
+    /// thread, or every caller is on a strand. Calls run on their caller's executor as
+    /// they are: the fastest and smallest calls.
+    single,
+};
+
 struct client_options {
     pool_options pool;
+    corest::threading threading = corest::threading::multi;
 };
 
 class client {
 public:
+    using executor_type = boost::asio::any_io_executor;
+
     explicit client(boost::asio::any_io_executor ex, client_options options = {})
-        : state_(std::make_shared<detail::client_state>(std::move(ex), options.pool))
+        : state_(std::make_shared<detail::client_state>(std::move(ex), options.pool)),
+          threading_(options.threading)
     {
     }
 
@@ -58,24 +80,17 @@ public:
         if (state_) state_->pool.close_idle();
     }
 
-    /// Runs one connection execution with its own copy of `req`. Never throws for a failed call.
-    /// (Not a by-value parameter: that copy would sit in the awaiting coroutine's frame too.)
+    /// Runs one call with its own copy of `req`: `co_await client.execute(req)`.
+    /// Never throws for a failed call; the result says what happened.
     boost::asio::awaitable<result> execute(const request& req)
     {
-        return detail::execute(state_, request(req));
+        return detail::execute(state_, request(req), threading_ == threading::single);
     }
 
     /// The same, moving `req` into the call.
     boost::asio::awaitable<result> execute(request&& req)
     {
-        return detail::execute(state_, std::move(req));
-    }
-
-    /// The same, borrowing the caller's request (`client.execute(std::cref(req))`): no
-    /// copy, for callers with many calls in flight. `req` must outlive the call, unchanged.
-    boost::asio::awaitable<result> execute(std::reference_wrapper<const request> req)
-    {
-        return detail::execute(state_, req);
+        return detail::execute(state_, std::move(req), threading_ == threading::single);
     }
 
     /// Maps JSON inputs and runs them; bad inputs give an INVALID_INPUT / MISSING_INPUT result.
@@ -83,7 +98,29 @@ public:
     {
         auto parsed = request::from_json(inputs);
         if (!parsed.ok()) return error_now(parsed.problem);
-        return detail::execute(state_, std::move(parsed.request));
+        return detail::execute(state_, std::move(parsed.request), threading_ == threading::single);
+    }
+
+    /// Runs one call with its own copy of `req` and completes `token` with its result,
+    /// signature void(corest::result): a callback, `use_future`, `deferred`,
+    /// `use_awaitable`, or an operation of an `experimental::parallel_group`.
+    ///
+    ///   client.async_execute(req, [](corest::result r) { ... });
+    ///   std::future<corest::result> f = client.async_execute(req, boost::asio::use_future);
+    ///
+    /// The call runs on the handler's associated executor (else the client's); the
+    /// handler's associated cancellation slot cancels it (CANCELLED). Never throws for a
+    /// failed call.
+    template <class CompletionToken = boost::asio::default_completion_token_t<executor_type>>
+    auto async_execute(request req, CompletionToken&& token = CompletionToken())
+    {
+        return boost::asio::async_initiate<CompletionToken, void(result)>(
+            [this](auto handler, request&& r) {
+                // The call runs where the handler wants to be called; the client's executor else.
+                boost::asio::any_io_executor ex = boost::asio::get_associated_executor(handler, state_->executor);
+                start(std::move(ex), std::move(r), std::move(handler));
+            },
+            token, std::move(req));
     }
 
     const boost::asio::any_io_executor& get_executor() const noexcept { return state_->executor; }
@@ -100,7 +137,22 @@ private:
         co_return make_error_result(problem.code, std::move(problem.message));
     }
 
+    // The one type-erased start of async_execute, whatever the token: the handler's
+    // executor and cancellation slot go with it.
+    void start(boost::asio::any_io_executor ex, request req, boost::asio::any_completion_handler<void(result)> handler)
+    {
+        auto slot = boost::asio::get_associated_cancellation_slot(handler);
+        boost::asio::co_spawn(
+            ex, detail::execute(state_, std::move(req), threading_ == threading::single),
+            boost::asio::bind_cancellation_slot(
+                slot, [handler = std::move(handler)](std::exception_ptr e, result r) mutable {
+                    if (e) r = make_error_result(error::unknown_error, "internal error: the call threw");
+                    std::move(handler)(std::move(r));
+                }));
+    }
+
     std::shared_ptr<detail::client_state> state_;
+    corest::threading threading_ = corest::threading::multi;
 };
 
 } // namespace corest

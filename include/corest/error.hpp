@@ -1,9 +1,14 @@
 #ifndef COREST_ERROR_HPP
 #define COREST_ERROR_HPP
 
-// The one error enum of corest, mirroring SPEC.md's error codes, with its
-// std::error_category. Foreign codes (asio, ssl, beast) become these in
-// detail/error_mapping.hpp only.
+// The one error enum of corest, one value per error code of the result (values from 1;
+// 0 is success), in a boost::system error category whose message() is a sentence per
+// value, and error conditions for its families (input, status, transport, policy,
+// local). Foreign codes (asio, ssl, beast) become these in detail/error_mapping.hpp only.
+
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/error_condition.hpp>
 
 #include <ostream>
 #include <stdexcept>
@@ -113,27 +118,143 @@ constexpr error error_for_status(unsigned status) noexcept
     }
 }
 
+/// What kind of failure an error is, as error conditions: compare an error code with
+/// them (`ec == corest::condition::transport`) to handle a family at once.
+enum class condition {
+    input = 1,   // MISSING_INPUT, INVALID_INPUT: nothing was sent
+    status,      // a final status code that is not in expected_status_code
+    transport,   // DNS_FAILED, CONNECT_FAILED, TLS_ERROR, TIMEOUT, CONNECTION_CLOSED, PROTOCOL_ERROR
+    policy,      // TOO_MANY_REDIRECTS, REDIRECT_REFUSED, RESPONSE_TOO_LARGE, CIRCUIT_OPEN, AUTH_FAILED
+    local,       // IO_ERROR, CANCELLED, UNKNOWN_ERROR
+};
+
+/// The family of an error code (for error::ok, which is no error, it says local).
+constexpr condition condition_of(error e) noexcept
+{
+    switch (e) {
+    case error::missing_input:
+    case error::invalid_input: return condition::input;
+    case error::dns_failed:
+    case error::connect_failed:
+    case error::tls_error:
+    case error::timeout:
+    case error::connection_closed:
+    case error::protocol_error: return condition::transport;
+    case error::too_many_redirects:
+    case error::redirect_refused:
+    case error::response_too_large:
+    case error::circuit_open:
+    case error::auth_failed: return condition::policy;
+    case error::io_error:
+    case error::cancelled:
+    case error::unknown_error:
+    case error::ok: return condition::local;
+    default: return condition::status;
+    }
+}
+
+/// One sentence saying what an error code means (the result's `message` says what
+/// happened in the call itself).
+constexpr std::string_view error_sentence(error e) noexcept
+{
+    switch (e) {
+    case error::ok: return "The call succeeded.";
+    case error::missing_input: return "A required input is missing.";
+    case error::invalid_input: return "An input is not valid.";
+    case error::bad_request: return "The server answered 400 Bad Request.";
+    case error::unauthorized: return "The server answered 401 Unauthorized.";
+    case error::forbidden: return "The server answered 403 Forbidden.";
+    case error::not_found: return "The server answered 404 Not Found.";
+    case error::method_not_allowed: return "The server answered 405 Method Not Allowed.";
+    case error::not_acceptable: return "The server answered 406 Not Acceptable.";
+    case error::proxy_authentication_required: return "The proxy answered 407 Proxy Authentication Required.";
+    case error::request_timeout: return "The server answered 408 Request Timeout.";
+    case error::conflict: return "The server answered 409 Conflict.";
+    case error::gone: return "The server answered 410 Gone.";
+    case error::internal_server_error: return "The server answered 500 Internal Server Error.";
+    case error::not_implemented: return "The server answered 501 Not Implemented.";
+    case error::bad_gateway: return "The server answered 502 Bad Gateway.";
+    case error::service_unavailable: return "The server answered 503 Service Unavailable.";
+    case error::gateway_timeout: return "The server answered 504 Gateway Timeout.";
+    case error::unexpected_status: return "The server answered with a status code that is not expected.";
+    case error::dns_failed: return "The host name could not be resolved.";
+    case error::connect_failed: return "No connection could be made to the server.";
+    case error::tls_error: return "The TLS handshake or the certificate check failed.";
+    case error::timeout: return "A time limit ran out.";
+    case error::connection_closed: return "The connection closed before the response was complete.";
+    case error::protocol_error: return "The response is not valid HTTP.";
+    case error::too_many_redirects: return "The server redirected more often than max_redirects allows.";
+    case error::redirect_refused: return "A redirect to a scheme other than http or https was refused.";
+    case error::response_too_large: return "The response body is larger than max_response_bytes.";
+    case error::circuit_open: return "The circuit breaker of the origin is open after repeated failures.";
+    case error::auth_failed: return "No OAuth2 token could be obtained.";
+    case error::io_error: return "A local file could not be read or written.";
+    case error::cancelled: return "The call was cancelled.";
+    case error::unknown_error: return "An unexpected error happened.";
+    }
+    return "An unexpected error happened.";
+}
+
 namespace detail {
-class error_category_impl final : public std::error_category {
+
+class error_category_impl final : public boost::system::error_category {
 public:
     const char* name() const noexcept override { return "corest"; }
+    std::string message(int ev) const override { return std::string(error_sentence(static_cast<error>(ev))); }
+    char const* message(int ev, char*, std::size_t) const noexcept override
+    {
+        return error_sentence(static_cast<error>(ev)).data();
+    }
+    boost::system::error_condition default_error_condition(int ev) const noexcept override;
+};
+
+class condition_category_impl final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "corest.condition"; }
     std::string message(int ev) const override
     {
-        auto n = error_name(static_cast<error>(ev));
-        return n.empty() ? std::string("success") : std::string(n);
+        switch (static_cast<condition>(ev)) {
+        case condition::input: return "The inputs are missing or not valid; nothing was sent.";
+        case condition::status: return "The server answered with a status code that is not expected.";
+        case condition::transport: return "The transport failed: DNS, connect, TLS, a timeout or a broken response.";
+        case condition::policy: return "A policy of the call stopped it: redirects, size, breaker or auth.";
+        case condition::local: return "A local failure: a file, a cancellation or an unexpected error.";
+        }
+        return "An unknown condition.";
     }
 };
+
 } // namespace detail
 
-inline const std::error_category& error_category() noexcept
+/// The category of corest's error codes. Its message() is a sentence per code;
+/// error_name() gives the code's name for JSON ("NOT_FOUND").
+inline const boost::system::error_category& error_category() noexcept
 {
     static const detail::error_category_impl instance;
     return instance;
 }
 
-inline std::error_code make_error_code(error e) noexcept
+/// The category of corest's error conditions (condition::input ... condition::local).
+inline const boost::system::error_category& condition_category() noexcept
+{
+    static const detail::condition_category_impl instance;
+    return instance;
+}
+
+inline boost::system::error_code make_error_code(error e) noexcept
 {
     return {static_cast<int>(e), error_category()};
+}
+
+inline boost::system::error_condition make_error_condition(condition c) noexcept
+{
+    return {static_cast<int>(c), condition_category()};
+}
+
+inline boost::system::error_condition detail::error_category_impl::default_error_condition(int ev) const noexcept
+{
+    if (ev == 0) return {};
+    return make_error_condition(condition_of(static_cast<error>(ev)));
 }
 
 inline std::ostream& operator<<(std::ostream& os, error e)
@@ -155,6 +276,11 @@ private:
 
 } // namespace corest
 
+template <>
+struct boost::system::is_error_code_enum<corest::error> : std::true_type {};
+template <>
+struct boost::system::is_error_condition_enum<corest::condition> : std::true_type {};
+// std::error_code too: a corest error converts into either.
 template <>
 struct std::is_error_code_enum<corest::error> : std::true_type {};
 

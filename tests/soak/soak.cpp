@@ -621,7 +621,10 @@ int main(int argc, char** argv)
         rss_before = status_kib("VmRSS");
         {
             auto ioc = std::make_unique<net::io_context>(static_cast<int>(opt.threads));
-            auto client = std::make_unique<corest::client>(ioc->get_executor());
+            // One thread: calls need no strand of their own; two or more: they do.
+            corest::client_options client_options;
+            client_options.threading = opt.threads == 1 ? corest::threading::single : corest::threading::multi;
+            auto client = std::make_unique<corest::client>(ioc->get_executor(), client_options);
             s.client = client.get();
             s.started_at = steady::now();
             s.last_result_ns.store(now_ns());

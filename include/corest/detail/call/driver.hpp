@@ -126,11 +126,13 @@ inline boost::asio::awaitable<bool> back_off(clock::duration delay)
     co_return !ec;
 }
 
-/// How a call holds its request: `request` (a copy or a moved request, in the call's
-/// frame), or `std::reference_wrapper<const request>` (the caller's, which must outlive
-/// the call: a kilobyte less per call in flight).
+/// How a call holds its request: `request` (the call's own, in its frame), or
+/// `std::reference_wrapper<const request>` (one that outlives the call: the strand hop
+/// below borrows the request of the frame that awaits it).
+/// `serialized`: the caller's executor runs one handler at a time (threading::single);
+/// else a caller that is not on a strand gets a strand for the call.
 template <class Held>
-boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held);
+boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held, bool serialized);
 
 /// The call on a strand of its own, its result into `out`. A plain function, not inline
 /// in execute(): co_spawn's temporaries and a returned result would take half a kilobyte
@@ -143,7 +145,7 @@ inline boost::asio::awaitable<void> execute_on_own_strand(const boost::asio::any
     return net::co_spawn(
         net::make_strand(caller),
         [](std::shared_ptr<client_state> st, const request& in, result& out) -> net::awaitable<void> {
-            out = co_await execute(std::move(st), std::cref(in));
+            out = co_await execute(std::move(st), std::cref(in), true);
         }(std::move(st), in, out),
         net::use_awaitable);
 }
@@ -156,7 +158,7 @@ inline boost::asio::awaitable<void> execute_on_own_strand(const boost::asio::any
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 template <class Held>
-boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held)
+boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held, bool serialized)
 {
     namespace net = boost::asio;
     using act = call_action::kind;
@@ -167,7 +169,7 @@ boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held he
     // multi-threaded io_context), the call runs on a strand of its own. The caller's
     // cancellation reaches it through co_spawn.
     const auto caller = co_await net::this_coro::executor;
-    if (!runs_serialized(caller)) {
+    if (!serialized && !is_strand(caller)) {
         auto out = std::make_unique<result>();   // this path only: see execute_on_own_strand
         co_await execute_on_own_strand(caller, std::move(st), in, *out);
         co_return std::move(*out);
