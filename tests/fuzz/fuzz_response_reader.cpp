@@ -1,4 +1,4 @@
-// fuzz_response_reader: the response reader of one exchange (include/corest/detail/exchange.hpp:
+// fuzz_response_reader: the response reader of one exchange (include/corest/detail/http1/:
 // response_head, take_buffered_body and read_response_body, with content decoding from
 // detail/content_decoder.hpp), fed arbitrary bytes through boost::beast::test::stream,
 // then what a call makes of the response: normalize_headers, the cookie jar,
@@ -28,6 +28,7 @@
 #include <corest/detail/body_classify.hpp>
 #include <corest/detail/cookie_jar.hpp>
 #include <corest/detail/exchange.hpp>
+#include <corest/detail/http1/response.hpp>
 #include <corest/detail/response_headers.hpp>
 #include <corest/result.hpp>
 
@@ -58,20 +59,22 @@ struct outcome {
     bool finished = false;
     std::exception_ptr thrown;
     d::mapped_error head_error;
-    d::body_outcome body;
+    d::hop_output hop;          // as a hop keeps the response: head, body, its error
     bool body_read = false;
-    unsigned status = 0;
-    std::string reason;
-    corest::header_list headers;
-    std::vector<std::string> set_cookies;
     std::optional<std::uint64_t> content_length;
     bool chunked = false;
-    bool encoded = false;       // a Content-Encoding header was present
-    std::string kept;           // the body in memory
 };
 
-net::awaitable<void> exchange(beast::test::stream& stream, d::timed_socket& tcp, bool head_method,
-                              d::body_target target, outcome& out)
+/// The body's destination the fuzzer chose, whatever the head says.
+struct fixed_target final : d::body_decider {
+    d::body_target target;
+    explicit fixed_target(d::body_target t) : target(t) {}
+    d::body_target operator()(const d::hop_output&) const override { return target; }
+};
+
+// The response read as run_hop (detail/hop.hpp) reads it: the head operation, then
+// take_response_head, begin_body and read_response_body.
+net::awaitable<void> exchange(beast::test::stream& stream, bool head_method, d::body_target target, outcome& out)
 {
     beast::flat_buffer buffer;
     std::optional<d::response_parser> parser;
@@ -79,25 +82,19 @@ net::awaitable<void> exchange(beast::test::stream& stream, d::timed_socket& tcp,
     request.head_method = head_method;
     static const boost::urls::url_view fuzz_url("http://fuzz.example");
     request.limits.url = &fuzz_url;
-    const d::exchange_limits& limits = request.limits;
     bool received_any = false;
-    co_await d::response_head(stream, tcp, buffer, parser, request, false, received_any, out.head_error,
+    co_await d::response_head(stream, buffer, parser, request, false, received_any, out.head_error,
                               net::use_awaitable);
     if (out.head_error.code != corest::error::ok) co_return;
-
-    auto& res = parser->get();
-    out.status = res.result_int();
-    out.reason = d::output_text(res.reason());   // as run_hop (detail/hop.hpp) does
-    out.headers = d::normalize_headers(res);
-    for (const auto& f : res)
-        if (f.name() == http::field::set_cookie) out.set_cookies.emplace_back(f.value());
     if (auto n = parser->content_length()) out.content_length = *n;
     out.chunked = parser->chunked();
-    out.encoded = res.find(http::field::content_encoding) != res.end();
-
-    if (target.where == d::body_target::kind::memory) target.memory = &out.kept;
-    if (!d::take_buffered_body(buffer, *parser, target, out.body))   // as run_hop does
-        co_await d::read_response_body(stream, tcp, buffer, *parser, target, limits, out.body);
+    d::take_response_head(parser->get(), out.hop, request.limits.target());
+    if (out.hop.error.code == corest::error::ok) {
+        const fixed_target decide(target);
+        d::body_target where;
+        if (d::begin_body(buffer, *parser, decide, out.hop, where))
+            co_await d::read_response_body(stream, buffer, *parser, where, request.limits, out.hop);
+    }
     out.body_read = true;
 }
 
@@ -122,10 +119,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     target.max_bytes = max_bytes[(options >> 5) & 3];
     target.where = (options & 0x80) ? d::body_target::kind::discard : d::body_target::kind::memory;
 
-    // One io_context and one (never opened) socket for every input: the reader only
-    // sets deadlines on the socket, and the reactor is created once.
+    // One io_context for every input: the reactor is created once. The test stream has
+    // no deadlines (detail/http1/stream_limits.hpp).
     static net::io_context ioc;
-    static d::timed_socket tcp(ioc.get_executor());
     ioc.restart();
 
     outcome out;
@@ -133,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         beast::test::stream stream(ioc, beast::string_view(wire.data(), wire.size()));
         stream.read_size(read_sizes[options & 7]);
         stream.close_remote();   // after these bytes, EOF
-        net::co_spawn(ioc, exchange(stream, tcp, head_method, target, out), [&out](std::exception_ptr e) {
+        net::co_spawn(ioc, exchange(stream, head_method, target, out), [&out](std::exception_ptr e) {
             out.thrown = e;
             out.finished = true;
         });
@@ -153,7 +149,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // What the call reports.
     corest::result r;
-    const auto& err = out.head_error.code != corest::error::ok ? out.head_error : out.body.error;
+    const d::hop_output& hop = out.hop;
+    const auto& err = out.head_error.code != corest::error::ok ? out.head_error : hop.error;
     if (err.code != corest::error::ok) {
         check(allowed_failure(err.code), "an unexpected error code", std::string(corest::error_name(err.code)) + ": " + err.message);
         check(!err.message.empty(), "an error without a message");
@@ -163,38 +160,39 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         r.message = err.message;
     }
     if (out.head_error.code == corest::error::ok) {
-        check(out.status >= 100 && out.status <= 999, "a status outside 100-999", std::to_string(out.status));
-        check(out.status >= 200 || out.status == 101, "an interim 1xx response as the final one",
-              std::to_string(out.status));
-        check(out.body.size <= target.max_bytes, "more body than max_response_bytes", std::to_string(out.body.size));
+        check(hop.status >= 100 && hop.status <= 999, "a status outside 100-999", std::to_string(hop.status));
+        check(hop.status >= 200 || hop.status == 101, "an interim 1xx response as the final one",
+              std::to_string(hop.status));
+        check(hop.size <= target.max_bytes, "more body than max_response_bytes", std::to_string(hop.size));
         if (target.where == d::body_target::kind::memory)
-            check(out.kept.size() == out.body.size, "the body kept differs from the size reported");
+            check(hop.body.size() == hop.size, "the body kept differs from the size reported");
         else
-            check(out.kept.empty(), "a discarded body was kept");
-        if (target.where == d::body_target::kind::memory && out.body.error.code == corest::error::ok) {
+            check(hop.body.empty(), "a discarded body was kept");
+        if (target.where == d::body_target::kind::memory && hop.error.code == corest::error::ok) {
             // The scan made piece by piece as the body arrived agrees with one of the whole body.
-            check(out.body.text_scan.has_value(), "a body read to its end without its text scan");
-            const bool utf8 = d::is_valid_utf8(out.kept);
-            check(out.body.text_scan->valid_utf8() == utf8, "the body scan's UTF-8 verdict differs from a whole scan");
+            check(hop.text_scan.has_value(), "a body read to its end without its text scan");
+            const bool utf8 = d::is_valid_utf8(hop.body);
+            check(hop.text_scan->valid_utf8() == utf8, "the body scan's UTF-8 verdict differs from a whole scan");
             if (utf8)
-                check(out.body.text_scan->has_nul() == (out.kept.find('\0') != std::string::npos),
+                check(hop.text_scan->has_nul() == (hop.body.find('\0') != std::string::npos),
                       "the body scan's NUL verdict differs from a whole scan");
         }
-        if (out.body.error.code == corest::error::ok && !target.decode && !head_method && out.content_length &&
-            !out.chunked && out.status != 204 && out.status != 304 && out.status >= 200)
-            check(out.body.size == *out.content_length, "a complete body differs from its Content-Length",
-                  std::to_string(out.body.size) + " vs " + std::to_string(*out.content_length));
+        const bool encoded = corest::find_header(hop.headers, "content-encoding") != nullptr;
+        if (hop.error.code == corest::error::ok && (!target.decode || !encoded) && !head_method && out.content_length &&
+            !out.chunked && hop.status != 204 && hop.status != 304 && hop.status >= 200)
+            check(hop.size == *out.content_length, "a complete body differs from its Content-Length",
+                  std::to_string(hop.size) + " vs " + std::to_string(*out.content_length));
 
-        r.status_code = out.status;
-        r.reason = out.reason;
-        r.headers = out.headers;
+        r.status_code = hop.status;
+        r.reason = hop.reason;
+        r.headers = hop.headers;
         d::cookie_jar jar;
         const auto url = boost::urls::parse_uri("https://fuzz.example/path/page").value();
         const auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 54);
-        for (const auto& c : out.set_cookies) jar.set_from_header(url, c, now);
+        for (const auto& c : hop.set_cookies) jar.set_from_header(url, c, now);
         r.cookies = jar.all_set();
-        if (err.code != corest::error::protocol_error) {
-            r.body = std::move(out.kept);
+        if (err.code != corest::error::protocol_error && err.code != corest::error::response_too_large) {
+            r.body = hop.body;
             d::classify_body(r);
         }
     }

@@ -6,7 +6,7 @@
 // member is thread-safe.
 
 #include <corest/circuit_breaker.hpp>
-#include <corest/detail/pool_state.hpp>
+#include <corest/detail/pool/pool.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/detail/token_cache.hpp>
 #include <corest/detail/url_cache.hpp>

@@ -8,6 +8,7 @@
 #include <corest/detail/connection.hpp>
 #include <corest/detail/deadline.hpp>
 #include <corest/detail/error_mapping.hpp>
+#include <corest/detail/http1/stream_limits.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/tls.hpp>
@@ -52,37 +53,6 @@ inline connect_target connect_target_of(const boost::urls::url_view_base& url, b
 
 inline double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
 
-inline void apply_limit(timed_socket& s, const wait_limit& l)
-{
-    if (l.duration) s.expires_after(*l.duration);
-    else s.expires_never();
-}
-
-/// The TIMEOUT of a step of phase `p` bounded by `limit`.
-inline mapped_error limited_timeout(phase p, const wait_limit& limit, std::string_view target)
-{
-    return timeout_error(p, limit.total_binds ? std::string_view("total_timeout") : own_limit_name(p),
-                         limit.limit_seconds, target);
-}
-
-inline mapped_error cancelled_error(std::string_view target)
-{
-    return {corest::error::cancelled, "the call to " + std::string(target) + " was cancelled"};
-}
-
-inline bool is_cancelled(const boost::asio::cancellation_state& cs)
-{
-    return cs.cancelled() != boost::asio::cancellation_type::none;
-}
-
-/// A TIMEOUT of a step bounded by `limit` (naming total_timeout when the call's deadline
-/// was the bound, else the phase's own limit), or any other error of the phase.
-inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& limit,
-                                      std::string_view target)
-{
-    if (ec == boost::beast::error::timeout) return limited_timeout(p, limit, target);
-    return map_io_error(ec, p, target);
-}
 
 /// The addresses a connection tries, in order: plain endpoints, not the resolver's
 /// results, which carry the host and service names for every address.
@@ -198,7 +168,7 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     // ignores it), is seen here, in the coroutine's cancellation state.
     const auto after_resolve = co_await net::this_coro::cancellation_state;
     if (is_cancelled(after_resolve)) {
-        error = cancelled_error(target.display());
+        error = cancelled_during(phase::dns, target.display());
         co_return;
     }
 
@@ -244,7 +214,7 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     const auto after_connect = co_await net::this_coro::cancellation_state;
     if (is_cancelled(after_connect)) {
         conn->close();
-        error = cancelled_error(target.display());
+        error = cancelled_during(phase::connect, target.display());
         co_return;
     }
 

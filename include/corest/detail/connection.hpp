@@ -42,6 +42,10 @@ struct connection {
     /// The call is done with the connection (it goes back to the pool): its deadline ends.
     void finish_use() noexcept { tcp().finish_use(); }
 
+    /// The deadline of the next reads and writes (detail/http1/stream_limits.hpp).
+    void expires_after(std::chrono::steady_clock::duration d) { tcp().expires_after(d); }
+    void expires_never() noexcept { tcp().expires_never(); }
+
     /// Closes the socket at once (no TLS close_notify: used after errors and timeouts).
     void close() noexcept
     {
@@ -54,7 +58,7 @@ struct connection {
     bool is_open() { return tcp().socket().is_open(); }
 
     // The connection is an asynchronous stream itself, TLS or not decided per operation:
-    // the exchange code (detail/exchange.hpp) is compiled once, not once per stream type,
+    // the exchange code (detail/http1/) is compiled once, not once per stream type,
     // and a hop awaits one operation type where it would await one of two.
     using executor_type = boost::asio::any_io_executor;
     executor_type get_executor() { return tcp().get_executor(); }

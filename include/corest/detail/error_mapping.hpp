@@ -4,8 +4,10 @@
 // The one place where foreign error codes (asio, ssl, beast) become corest's.
 // Our own timers firing are TIMEOUT; the caller's cancellation is CANCELLED.
 
+#include <corest/detail/deadline.hpp>
 #include <corest/error.hpp>
 
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -192,6 +194,28 @@ inline mapped_error map_io_error(const boost::system::error_code& ec, phase p, s
 inline mapped_error cancelled_during(phase p, std::string_view target)
 {
     return map_io_error(boost::asio::error::operation_aborted, p, target);
+}
+
+/// The TIMEOUT of a step of phase `p` bounded by `limit`.
+inline mapped_error limited_timeout(phase p, const wait_limit& limit, std::string_view target)
+{
+    return timeout_error(p, limit.total_binds ? std::string_view("total_timeout") : own_limit_name(p),
+                         limit.limit_seconds, target);
+}
+
+/// A TIMEOUT of a step bounded by `limit` (naming total_timeout when the call's deadline
+/// was the bound, else the phase's own limit), or any other error of the phase.
+inline mapped_error map_limited_error(const boost::system::error_code& ec, phase p, const wait_limit& limit,
+                                      std::string_view target)
+{
+    if (ec == boost::beast::error::timeout) return limited_timeout(p, limit, target);
+    return map_io_error(ec, p, target);
+}
+
+/// Whether the caller's cancellation has been seen by this call's coroutine.
+inline bool is_cancelled(const boost::asio::cancellation_state& cs)
+{
+    return cs.cancelled() != boost::asio::cancellation_type::none;
 }
 
 } // namespace corest::detail

@@ -10,6 +10,8 @@
 #include <corest/detail/client_state.hpp>
 #include <corest/detail/connect.hpp>
 #include <corest/detail/exchange.hpp>
+#include <corest/detail/http1/response.hpp>
+#include <corest/detail/pool/lease.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/response_headers.hpp>
 #include <corest/redirect.hpp>
@@ -40,56 +42,6 @@ inline const resolve_override* override_for(const hop_input& in)
     const origin o = origin_of(*in.url);
     return in.resolve->find(o.host, o.port);
 }
-
-/// A hop's outcome: the body's (error, size, text scan) and the response head's. `error`
-/// is the hop's, whatever failed.
-struct hop_output : body_outcome {
-    unsigned status = 0;                    // 0 when no response head arrived
-    std::string reason;
-    header_list headers;
-    // The response's one Location value (RFC 9110: one URI reference) as the server sent
-    // it: the bytes themselves, even when `headers` shows them as Latin-1 turned into
-    // UTF-8, since a redirect follows the bytes (percent-encoded), as curl and browsers
-    // do. Empty Location fields are ignored. On the heap: only redirects have one.
-    std::unique_ptr<std::string> location;
-    std::vector<std::string> set_cookies;
-    std::string body;                      // with body_target::kind::memory
-    std::unique_ptr<file_sink> file;        // with body_target::kind::file, not yet committed (heap: rare)
-    corest::timings timings;
-};
-
-/// A response's Location value, if it has a non-empty one.
-inline std::optional<std::string_view> location_of(const hop_output& hop)
-{
-    if (hop.location) return *hop.location;
-    return std::nullopt;
-}
-
-/// Decides, from the response head in a hop's output (status, headers), where the body
-/// goes. An interface, not a std::function: the decider lives in the caller's frame, and
-/// a call in flight holds just it.
-struct body_decider {
-    virtual body_target operator()(const hop_output& head) const = 0;
-
-protected:
-    body_decider() = default;
-    body_decider(const body_decider&) = default;
-    body_decider& operator=(const body_decider&) = default;
-    ~body_decider() = default;
-};
-
-/// Every body in memory, up to `max_bytes`.
-struct body_to_memory final : body_decider {
-    std::uint64_t max_bytes = 0;
-
-    explicit body_to_memory(std::uint64_t max) : max_bytes(max) {}
-    body_target operator()(const hop_output&) const override
-    {
-        body_target t;
-        t.max_bytes = max_bytes;
-        return t;
-    }
-};
 
 /// The pool key of a hop: its origin (as origin::key() writes it), and for https the TLS
 /// settings. Built in one string for the common host (a name or IPv4 address without
@@ -124,71 +76,21 @@ inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
 }
 
 /// Waits for a slot to `key` when none is free (a cap is reached, or others wait). On
-/// success the slot is taken, and `conn` is set when another call handed over its open
-/// connection on the way back to the pool; else out.error says why. A coroutine of its
+/// success `lease` holds the slot, and the open connection another call handed over on
+/// its way back to the pool when there is one; else out.error says why. A coroutine of its
 /// own (the pool's wait is one more): a call that finds a free slot has neither frame.
 inline boost::asio::awaitable<void> wait_for_slot(client_state& st, const hop_input& in, const std::string& key,
-                                                  hop_output& out, std::unique_ptr<connection>& conn)
+                                                  hop_output& out, pool_lease& lease)
 {
     auto grant = co_await st.pool.acquire_slot(key, in.limits.deadline.at());
     if (grant.status == slot_wait::cancelled)
-        out.error = {corest::error::cancelled, "the call was cancelled while waiting for a connection slot"};
+        out.error = cancelled_during(phase::pool, in.limits.target());
     else if (grant.status == slot_wait::timed_out)
         out.error = timeout_error(phase::pool, "total_timeout", in.limits.deadline.total_seconds(), in.limits.target());
+    else if (grant.handed)
+        lease.adopt(std::move(grant.handed));
     else
-        conn = std::move(grant.handed);
-}
-
-/// A Location field's value without the blanks around it.
-inline std::string_view trimmed_field(boost::beast::string_view v)
-{
-    std::string_view s(v.data(), v.size());
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-/// Copies what the call needs from a response head into `out`. A response with two
-/// different non-empty Location values is PROTOCOL_ERROR (Chromium's defence against
-/// response splitting: which one would be followed?); `target` names the peer for it.
-inline void take_response_head(const response_parser::value_type& res, hop_output& out, std::string_view target)
-{
-    out.status = res.result_int();
-    out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers
-    out.headers = normalize_headers(res);
-    for (const auto& f : res) {
-        if (f.name() == boost::beast::http::field::set_cookie) {
-            out.set_cookies.emplace_back(f.value());
-        } else if (f.name() == boost::beast::http::field::location) {
-            const std::string_view value = trimmed_field(f.value());
-            if (value.empty()) continue;
-            if (!out.location) {
-                out.location = std::make_unique<std::string>(value);
-            } else if (*out.location != value) {
-                auto shown = [](std::string_view v) {
-                    return "\"" + encode_raw_location(v.substr(0, 200)) + (v.size() > 200 ? "...\"" : "\"");
-                };
-                out.error = {corest::error::protocol_error,
-                             "the response has two different Location headers, " + shown(*out.location) + " and " +
-                                 shown(value) + "; a redirect has one target (read " + std::string(target) + ")"};
-                return;
-            }
-        }
-    }
-}
-
-/// Opens the `dst` file a body goes to; false (with out.error) when it cannot be written.
-inline bool open_body_file(body_target& where, hop_output& out)
-{
-    std::error_code ec;
-    auto sink = file_sink::open(*where.dst_path, ec);
-    if (ec) {
-        out.error = {corest::error::io_error, "cannot write dst \"" + *where.dst_path + "\": " + ec.message()};
-        return false;
-    }
-    out.file = std::make_unique<file_sink>(std::move(sink));
-    where.file = out.file.get();
-    return true;
+        lease.hold_slot();
 }
 
 /// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the
@@ -206,25 +108,29 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     const std::string key = hop_pool_key(in, use_tls);
 
     for (int round = 0;; ++round) {
+        // The lease closes the connection on every way out below, unless it is given back.
+        pool_lease conn(st.pool, key);
         // The re-send after a stale pooled connection goes on a new connection: another
         // idle one may be just as stale (a server restart closes them all at once).
-        std::unique_ptr<connection> conn = round == 0 ? st.pool.take_idle(key, started) : nullptr;
-        if (!conn && !st.pool.try_acquire_slot(key)) {
-            co_await wait_for_slot(st, in, key, out, conn);
-            if (out.error.code != corest::error::ok) co_return;
+        if (round == 0) conn.adopt(st.pool.take_idle(key, started));
+        if (!conn) {
+            if (st.pool.try_acquire_slot(key)) conn.hold_slot();
+            else {
+                co_await wait_for_slot(st, in, key, out, conn);
+                if (out.error.code != corest::error::ok) co_return;
+            }
         }
-        const bool reused = conn != nullptr;   // from the idle list, or handed over
+        const bool reused = static_cast<bool>(conn);   // from the idle list, or handed over
         if (reused) {
             out.timings = {};
         } else {
             const resolve_override* fixed = override_for(in);
             if (fixed && in.log) in.log->push_back("resolve: " + fixed->shown + " (the resolve input, not DNS)");
+            std::unique_ptr<connection> made;
             co_await open_connection(*in.url, use_tls, in.tls, st.tls_contexts, in.connect_timeout, in.limits.deadline,
-                                     key, fixed, out.error, out.timings, conn);
-            if (!conn) {
-                st.pool.release_slot(key);
-                co_return;
-            }
+                                     key, fixed, out.error, out.timings, made);
+            if (!made) co_return;
+            conn.fill(std::move(made));
         }
 
         const auto send_started = reused ? started : clock::now();   // a pooled connection sends at once
@@ -234,15 +140,14 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         // its own copy of the operation's arguments in this frame.
         const bool streamed = in.body && needs_streaming(*in.body);
         if (streamed) {
-            co_await send_streamed_request(*conn, conn->tcp(), in.head, *in.body, in.limits, out.error);
+            co_await send_streamed_request(*conn, in.head, *in.body, in.limits, out.error);
             if (out.error.code == corest::error::ok && is_cancelled(cancel_state))
-                out.error = cancelled_error(in.limits.target());
+                out.error = cancelled_during(phase::write, in.limits.target());
         }
         if (out.error.code == corest::error::ok)
-            co_await response_head(*conn, conn->tcp(), conn->buffer, parser, in, !streamed, received_any, out.error,
+            co_await response_head(*conn, conn->buffer, parser, in, !streamed, received_any, out.error,
                                    boost::asio::deferred);
         if (out.error.code != corest::error::ok) {
-            st.pool.discard(std::move(conn));
             if (reused && !received_any && out.error.code == corest::error::connection_closed && round == 0) {
                 out.error = {};
                 if (in.log)
@@ -256,27 +161,18 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         out.timings.ttfb = seconds_since(send_started);
         take_response_head(parser->get(), out, in.limits.target());
         if (out.error.code != corest::error::ok) {
-            st.pool.discard(std::move(conn));
             out.timings.total = seconds_since(started);
             co_return;
         }
-
         if (is_cancelled(cancel_state)) {
-            st.pool.discard(std::move(conn));
-            out.error = cancelled_error(in.limits.target());
+            out.error = cancelled_during(phase::read, in.limits.target());
             co_return;
         }
-        body_target where = decide(out);
-        if (where.where == body_target::kind::file && !open_body_file(where, out)) {
-            st.pool.discard(std::move(conn));
-            co_return;
-        }
-        if (where.where == body_target::kind::memory) where.memory = &out.body;
-        if (!take_buffered_body(conn->buffer, *parser, where, out))
-            co_await read_response_body(*conn, conn->tcp(), conn->buffer, *parser, where, in.limits, out);
+        body_target where;
+        if (begin_body(conn->buffer, *parser, decide, out, where))
+            co_await read_response_body(*conn, conn->buffer, *parser, where, in.limits, out);
         out.timings.total = seconds_since(started);
         if (out.error.code != corest::error::ok) {
-            st.pool.discard(std::move(conn));
             if (out.file) out.file->abort();
             out.file.reset();
             // The part of a body over max_response_bytes is not reported: free it now.
@@ -285,8 +181,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         }
         // Bytes past the end of the response were not asked for (a server out of step, or
         // smuggling one response behind another): the connection is not reused for them.
-        if (parser->keep_alive() && out.complete && conn->buffer.size() == 0) st.pool.give_back(std::move(conn));
-        else st.pool.discard(std::move(conn));
+        if (parser->keep_alive() && out.complete && conn->buffer.size() == 0) conn.give_back();
         co_return;
     }
 }
