@@ -12,7 +12,7 @@
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
-#include <corest/detail/json_depth.hpp>
+#include <corest/detail/json_limits.hpp>
 #include <corest/detail/validate.hpp>
 
 #include <yaml-cpp/yaml.h>

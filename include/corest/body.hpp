@@ -1,16 +1,15 @@
 #ifndef COREST_BODY_HPP
 #define COREST_BODY_HPP
 
-// The request body encoders (SPEC.md "Body"): one request_body becomes an
-// encoded_body, a content type plus an exact length plus segments that are
-// either bytes in memory or a slice of a file on disk. body_reader streams it
-// from the start; a new reader replays it (retries, redirects, stale pooled
-// connections), re-opening file parts rather than keeping them in memory.
+// The request body encoder: one request_body (json, text, urlencoded, multipart) becomes
+// an encoded_body (body/encoded.hpp).
 
+#include <corest/body/encoded.hpp>
+#include <corest/body/multipart.hpp>
+#include <corest/body/urlencoded.hpp>
+#include <corest/detail/json_text.hpp>
 #include <corest/error.hpp>
 #include <corest/request.hpp>
-
-#include <corest/detail/json_text.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -25,124 +24,6 @@
 #include <vector>
 
 namespace corest {
-
-/// The first `size` bytes of the file at `path` (its size when encoded).
-struct file_segment {
-    std::string path;
-    std::uint64_t size = 0;
-};
-
-using body_segment = std::variant<std::string, file_segment>;
-
-struct encoded_body {
-    std::string content_type;          // empty: send no Content-Type (no body given)
-    std::uint64_t content_length = 0;  // exact sum of the segments' sizes
-    std::vector<body_segment> segments;
-
-    /// No bytes to send. A body may be empty and still have a content type
-    /// (e.g. `text: ""`): send Content-Type and Content-Length: 0 then.
-    bool empty() const noexcept { return content_length == 0; }
-
-    /// The whole body when it is entirely in memory in one segment (or has no
-    /// segment: an empty view), so small bodies are written without a reader.
-    /// The view lives as long as this encoded_body is not modified.
-    std::optional<std::string_view> single_buffer() const noexcept
-    {
-        if (segments.empty()) return std::string_view();
-        if (segments.size() == 1)
-            if (const auto* s = std::get_if<std::string>(&segments.front())) return std::string_view(*s);
-        return std::nullopt;
-    }
-};
-
-/// Streams an encoded_body from its first byte. File parts are opened lazily,
-/// one at a time, and read in chunks of at most the caller's buffer size.
-/// The encoded_body must outlive the reader. Not thread-safe; movable.
-/// To replay the body, construct a new reader.
-class body_reader {
-public:
-    explicit body_reader(const encoded_body& body) noexcept : body_(&body) {}
-
-    /// Copies up to `capacity` next bytes into `out`. Returns 0 with no error
-    /// when the body is finished. A file part that vanished, cannot be opened or
-    /// is shorter than when encoded gives ec = error::io_error and 0 bytes; every
-    /// later call repeats that error (failed_path() names the file).
-    std::size_t read_some(char* out, std::size_t capacity, std::error_code& ec)
-    {
-        ec.clear();
-        if (error_) {
-            ec = error_;
-            return 0;
-        }
-        std::size_t n = 0;
-        const auto& segments = body_->segments;
-        while (n < capacity && index_ < segments.size()) {
-            const auto& segment = segments[index_];
-            if (const auto* s = std::get_if<std::string>(&segment)) {
-                auto take = static_cast<std::size_t>(std::min<std::uint64_t>(capacity - n, s->size() - offset_));
-                if (take > 0) std::memcpy(out + n, s->data() + offset_, take);
-                n += take;
-                offset_ += take;
-                if (offset_ == s->size()) next_segment();
-                continue;
-            }
-            const auto& f = std::get<file_segment>(segment);
-            if (offset_ == f.size) {
-                next_segment();
-                continue;
-            }
-            if (!file_) {
-                file_.reset(std::fopen(f.path.c_str(), "rb"));
-                if (!file_) return fail(f.path, ec);
-            }
-            auto want = static_cast<std::size_t>(std::min<std::uint64_t>(capacity - n, f.size - offset_));
-            auto got = std::fread(out + n, 1, want, file_.get());
-            n += got;
-            offset_ += got;
-            if (got < want) return fail(f.path, ec);  // shrank since encoding, or a read error
-            if (offset_ == f.size) next_segment();
-        }
-        return n;
-    }
-
-    /// Every byte was produced (and no error happened).
-    bool done() const noexcept { return !error_ && index_ == body_->segments.size(); }
-
-    /// The file part that failed, for the IO_ERROR message ("" when none did).
-    const std::string& failed_path() const noexcept { return failed_path_; }
-
-private:
-    struct file_closer {
-        void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-    };
-
-    void next_segment() noexcept
-    {
-        file_.reset();
-        ++index_;
-        offset_ = 0;
-    }
-
-    std::size_t fail(const std::string& path, std::error_code& ec)
-    {
-        file_.reset();
-        failed_path_ = path;
-        error_ = make_error_code(corest::error::io_error);
-        ec = error_;
-        return 0;
-    }
-
-    const encoded_body* body_;
-    std::size_t index_ = 0;        // current segment
-    std::uint64_t offset_ = 0;     // bytes of it already produced
-    std::unique_ptr<std::FILE, file_closer> file_;
-    std::error_code error_;
-    std::string failed_path_;
-};
-
-// Defined in body/urlencoded.hpp and body/multipart.hpp, included below.
-inline std::string encode_urlencoded(const boost::json::object& fields, corest::input_check& problem);
-inline encoded_body encode_multipart(const corest::multipart_body& m, corest::input_check& problem);
 
 /// Encodes a request body (SPEC.md "Body"): no body -> empty, no content type;
 /// json -> serialized, application/json; text -> as is, text/plain; charset=utf-8;
@@ -174,8 +55,5 @@ inline encoded_body encode_body(const corest::request_body& body, corest::input_
 }
 
 } // namespace corest
-
-#include <corest/body/urlencoded.hpp>
-#include <corest/body/multipart.hpp>
 
 #endif

@@ -23,6 +23,7 @@
 // a call keeps its own handlers from running at once (see corest::threading).
 
 #include <corest/detail/call/driver.hpp>
+#include <corest/json.hpp>
 #include <corest/pool.hpp>
 #include <corest/request.hpp>
 #include <corest/result.hpp>

@@ -1,8 +1,8 @@
 #ifndef COREST_JSON_HPP
 #define COREST_JSON_HPP
 
-// The JSON surface of corest: request::from_json (SPEC.md "Inputs") and
-// to_json(result) (SPEC.md "Result"), plus the list of input names.
+// The JSON surface of corest: request::from_json (the inputs), to_json(result) (the
+// outputs), json_text (JSON as corest writes it) and the list of input names.
 //
 //   auto parsed = corest::request::from_json(boost::json::parse(text));
 //   if (!parsed.ok()) return corest::make_error_result(parsed.problem.code, parsed.problem.message);
@@ -10,7 +10,10 @@
 //   std::cout << corest::json_text(corest::to_json(r));
 
 #include <corest/detail/json_text.hpp>
+#include <corest/request.hpp>
+#include <corest/result.hpp>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -23,8 +26,6 @@ namespace corest {
 /// Every top-level input name SPEC.md knows, in SPEC's order. from_json
 /// rejects any other key; profile merging uses it to tell inputs from
 /// other keys of a secrets object. The only list of input names.
-// Defined before the includes below: request.hpp's impl/request_json.ipp
-// uses it, whichever of the two headers a user includes first.
 inline const std::vector<std::string_view>& input_names()
 {
     static const std::vector<std::string_view> names{
@@ -59,6 +60,9 @@ inline bool is_input_name(std::string_view name)
     return false;
 }
 
+/// The JSON form of a result: status, message, error, status_code, ... (impl/result_json.ipp).
+inline boost::json::object to_json(const result& r);
+
 /// JSON text of `v` as corest writes JSON everywhere (request bodies, the tool's output):
 /// numbers keep their form (42, 1.5, 100.0, 1e+21; never Boost.JSON's 1.5E0), strings are
 /// escaped as JSON requires, non-finite numbers are null. `pretty`: indented by two
@@ -72,7 +76,7 @@ inline std::string json_text(const boost::json::value& v, bool pretty = false)
 
 } // namespace corest
 
-#include <corest/request.hpp>
-#include <corest/result.hpp>
+#include <corest/impl/request_json.ipp>
+#include <corest/impl/result_json.ipp>
 
 #endif

@@ -1,14 +1,14 @@
 #ifndef COREST_REQUEST_HPP
 #define COREST_REQUEST_HPP
 
-// The inputs of one connection execution (SPEC.md "Inputs") as a C++ aggregate.
-// Every field carries SPEC's default. request::from_json (json.hpp) maps SPEC's
-// JSON form onto it; validate() (detail/validate.hpp) checks it once before
-// anything is sent, for C++ callers and JSON callers alike.
+// The inputs of one call as a C++ aggregate; every field carries its documented default.
+// request::from_json (defined in json.hpp) maps the JSON form onto it; validation
+// (detail/validate.hpp) checks it once before anything is sent, for C++ and JSON callers
+// alike. Light on purpose: no OpenSSL, no Asio.
 
+#include <corest/auth.hpp>
 #include <corest/error.hpp>
 #include <corest/method.hpp>
-#include <corest/secret.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -74,34 +74,6 @@ struct multipart_body {
 };
 
 using request_body = std::variant<std::monostate, json_body, text_body, urlencoded_body, multipart_body>;
-
-// ---- authentication -----------------------------------------------------
-
-struct no_auth {};
-struct basic_auth {
-    std::string username;
-    corest::secret password;
-};
-struct bearer_auth {
-    corest::secret token;
-};
-enum class api_key_location { header, query };
-struct api_key_auth {
-    std::string name;
-    corest::secret value;
-    api_key_location location = api_key_location::header;
-};
-enum class client_authentication { body, basic_header };
-struct oauth2_client_credentials {
-    std::string token_url;
-    std::string client_id;
-    corest::secret client_secret;
-    std::vector<std::string> scopes;          // sent space-joined as `scope`
-    std::optional<std::string> audience;
-    client_authentication client_auth = client_authentication::body;
-};
-
-using authentication = std::variant<no_auth, basic_auth, bearer_auth, api_key_auth, oauth2_client_credentials>;
 
 // ---- policies -----------------------------------------------------------
 
@@ -186,8 +158,9 @@ struct request {
     bool decompress = true;
     circuit_breaker_options circuit_breaker;
 
-    /// Maps SPEC's JSON inputs onto a request (defined in json.hpp).
-    /// Errors are INVALID_INPUT / MISSING_INPUT results naming the input.
+    /// Maps the JSON form of the inputs onto a request; errors are INVALID_INPUT /
+    /// MISSING_INPUT results naming the input. Declared here, defined in
+    /// <corest/json.hpp>: include that header to call it.
     static from_json_result from_json(const boost::json::value& inputs);
 };
 
@@ -206,7 +179,5 @@ struct from_json_result {
 };
 
 } // namespace corest
-
-#include <corest/impl/request_json.ipp>
 
 #endif

@@ -1,7 +1,7 @@
 #ifndef COREST_RESULT_HPP
 #define COREST_RESULT_HPP
 
-// The outputs of one connection execution (SPEC.md "Result").
+// The outputs of one call; its JSON form is to_json(result) in json.hpp.
 
 #include <corest/error.hpp>
 #include <corest/request.hpp>
@@ -74,10 +74,6 @@ inline result make_error_result(corest::error code, std::string message)
     return r;
 }
 
-/// SPEC.md's JSON form of a result: status, message, error, status_code, ...
-/// (defined in impl/result.ipp).
-inline boost::json::object to_json(const result& r);
-
 inline std::ostream& operator<<(std::ostream& os, const result& r)
 {
     os << "result{" << (r.ok() ? std::string_view("success") : r.error_name());
@@ -87,7 +83,5 @@ inline std::ostream& operator<<(std::ostream& os, const result& r)
 }
 
 } // namespace corest
-
-#include <corest/impl/result.ipp>
 
 #endif

@@ -1,8 +1,7 @@
 #ifndef COREST_TLS_HPP
 #define COREST_TLS_HPP
 
-// The TLS inputs of a request as one value: what an SSL context is built from,
-// and what decides whether a pooled connection may be reused for a call.
+// The TLS inputs of a request as one value: what an SSL context is built from.
 
 #include <corest/request.hpp>
 
@@ -30,25 +29,6 @@ struct tls_settings {
         s.min_version = r.tls_min_version;
         return s;
     }
-
-    /// Identifies the SSL context these settings build (check_hostname is per connection).
-    std::string context_key() const
-    {
-        std::string k;
-        k.reserve(cacert.size() + client_cert.size() + client_key.size() + 16);
-        k += verify_ssl ? 'v' : 'n';
-        k += min_version == tls_version::v1_3 ? '3' : '2';
-        for (const std::string* part : {&cacert, &client_cert, &client_key}) {
-            k += '\x1f';
-            k += std::to_string(part->size());
-            k += ':';
-            k += *part;
-        }
-        return k;
-    }
-
-    /// Identifies which pooled connections a call may reuse.
-    std::string pool_key() const { return context_key() + (check_hostname ? "h" : "-"); }
 };
 
 /// True when `text` is PEM text rather than a path to a PEM file.

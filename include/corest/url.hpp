@@ -590,15 +590,14 @@ inline shared_composed_url compose_shared_url(const corest::request& r, parsed_u
 
 } // namespace detail
 
-/// Composes the target URL of a request (SPEC.md "Target"). Never throws for bad
-/// input: errors come back in `problem` (INVALID_INPUT / MISSING_INPUT naming the
-/// input; a quoted URL has its userinfo password masked). A `?` or `#` inside
-/// base_path/path starts the query/fragment, as in a written URL.
-/// `cache`, when given, remembers each `url` input that composed without a problem,
-/// so a client's later calls to the same URL skip encoding and parsing it.
-inline composed_url compose_url(const corest::request& r, detail::parsed_url_cache* cache = nullptr)
+/// Composes the target URL of a request: `url`, or scheme/hostname/port/base_path/path,
+/// plus `params`, with the encode_url rules; an internationalized host becomes its
+/// A-label. Never throws for bad input: errors come back in `problem` (INVALID_INPUT /
+/// MISSING_INPUT naming the input; a quoted URL has its userinfo password masked). A `?`
+/// or `#` inside base_path/path starts the query/fragment, as in a written URL.
+inline composed_url compose_url(const corest::request& r)
 {
-    auto shared = detail::compose_shared_url(r, cache);
+    auto shared = detail::compose_shared_url(r, nullptr);
     composed_url out;
     if (shared.url) out.url = *shared.url;
     out.problem = std::move(shared.problem);

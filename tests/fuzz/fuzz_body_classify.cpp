@@ -19,7 +19,7 @@
 
 #include <corest/detail/base64.hpp>
 #include <corest/detail/body_classify.hpp>
-#include <corest/result.hpp>
+#include <corest/json.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

@@ -18,7 +18,7 @@
 
 #include "fuzz_common.hpp"
 
-#include <corest/auth.hpp>
+#include <corest/detail/credentials.hpp>
 #include <corest/body.hpp>
 #include <corest/detail/request_head.hpp>
 #include <corest/json.hpp>
@@ -177,7 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     boost::urls::url url = composed.url;
-    corest::credentials creds = corest::resolve_credentials(r, url);
+    corest::detail::credentials creds = corest::detail::resolve_credentials(r, url);
     if (creds.api_key_query) corest::append_query_param(url, *creds.api_key_query, creds.api_key_value.reveal());
 
     corest::detail::hop_head_options head;

@@ -30,7 +30,7 @@
 #include <corest/detail/exchange.hpp>
 #include <corest/detail/http1/response.hpp>
 #include <corest/detail/response_headers.hpp>
-#include <corest/result.hpp>
+#include <corest/json.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

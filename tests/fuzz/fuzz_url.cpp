@@ -77,9 +77,17 @@ void check_composed(const corest::request& r, const corest::composed_url& c)
               text + " -> " + std::string(c2.url.buffer()));
     }
 
-    // From parts: the host is the hostname as given, the decoded path the join of the parts.
-    if (!r.url && r.hostname && r.hostname->find(':') == std::string::npos)
-        check(u.encoded_host() == *r.hostname, "from parts: host differs from hostname", text);
+    // From parts: the host is the hostname as given (an internationalized one as its
+    // A-label), the decoded path the join of the parts.
+    if (!r.url && r.hostname && r.hostname->find(':') == std::string::npos) {
+        std::string why;
+        const auto expected = corest::detail::needs_idna(*r.hostname) ? corest::detail::to_a_label(*r.hostname, why)
+                                                                      : std::optional<std::string>(*r.hostname);
+        check(expected && u.encoded_host() == *expected, "from parts: host differs from hostname", text);
+    }
+    // A host is never left with bytes outside ASCII: DNS, Host and SNI get its A-label.
+    for (char ch : u.encoded_host())
+        check(static_cast<unsigned char>(ch) < 0x80, "a host outside ASCII", text);
     if (!r.url && r.encode_url) {
         std::string_view base = r.base_path ? std::string_view(*r.base_path) : std::string_view();
         std::string_view path = r.path ? std::string_view(*r.path) : std::string_view();

@@ -3,7 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <corest/detail/json_depth.hpp>
+#include <corest/detail/json_limits.hpp>
 #include <corest/json.hpp>
 
 #include <boost/json/parse.hpp>

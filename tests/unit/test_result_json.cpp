@@ -2,7 +2,7 @@
 
 #include <corest/detail/base64.hpp>
 #include <corest/detail/response_headers.hpp>
-#include <corest/result.hpp>
+#include <corest/json.hpp>
 
 #include <boost/beast/http/fields.hpp>
 #include <boost/json/serialize.hpp>

@@ -5,7 +5,7 @@
 // file_segment slices streamed by body_reader, never read into memory; the
 // total Content-Length is exact and known before anything is sent.
 
-#include <corest/body.hpp>
+#include <corest/body/encoded.hpp>
 #include <corest/detail/mime.hpp>
 #include <corest/error.hpp>
 #include <corest/request.hpp>

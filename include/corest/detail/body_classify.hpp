@@ -5,6 +5,7 @@
 // "Precise rules/Responses"): its `encoding`, and exactly one of json / text /
 // bytes. No I/O: it looks only at result::body and the content-type header.
 
+#include <corest/detail/json_limits.hpp>
 #include <corest/result.hpp>
 
 #include <boost/json/parse.hpp>

@@ -11,6 +11,7 @@
 #include <corest/detail/http1/stream_limits.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/tls_context.hpp>
+#include <corest/result.hpp>
 #include <corest/tls.hpp>
 #include <corest/url.hpp>
 

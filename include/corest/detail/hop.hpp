@@ -29,7 +29,7 @@ struct hop_input : exchange_request {   // the head, body, HEAD flag and limits 
     // or views: they are in every call's frame).
     const boost::urls::url_view_base* url = nullptr;
     const tls_settings* tls = nullptr;     // required for an https URL ...
-    const std::string* tls_pool_key = nullptr;   // ... with its pool_key(), made once per call
+    const std::string* tls_pool_key = nullptr;   // ... with its tls_pool_key(), made once per call
     corest::seconds connect_timeout{20};
     std::vector<std::string>* log = nullptr;   // where the hop's log lines go (the call's log); null: nowhere
     const resolve_overrides* resolve = nullptr;   // the call's `resolve` input, if any

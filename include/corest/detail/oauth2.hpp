@@ -67,13 +67,13 @@ inline boost::asio::awaitable<fetched_token> fetch_token(client_state& st, oauth
     body.segments.emplace_back(std::move(form));
 
     const tls_settings tls = tls_settings::of(call);
-    const std::string tls_pool_key = tls.pool_key();
+    const std::string tls_key = tls_pool_key(tls);
     hop_input in;
     in.head = build_request_head(token_call, url, body, head);
     in.url = &url;
     in.body = &body;
     in.tls = &tls;
-    in.tls_pool_key = &tls_pool_key;
+    in.tls_pool_key = &tls_key;
     in.connect_timeout = call.connect_timeout;
     in.limits.read_timeout = call.read_timeout;
     in.limits.write_timeout = call.write_timeout;

@@ -25,6 +25,26 @@
 
 namespace corest::detail {
 
+/// Identifies the SSL context `s` builds (check_hostname is per connection).
+inline std::string tls_context_key(const tls_settings& s)
+{
+    std::string k;
+    k.reserve(s.cacert.size() + s.client_cert.size() + s.client_key.size() + 16);
+    k += s.verify_ssl ? 'v' : 'n';
+    k += s.min_version == tls_version::v1_3 ? '3' : '2';
+    for (const std::string* part : {&s.cacert, &s.client_cert, &s.client_key}) {
+        k += '\x1f';
+        k += std::to_string(part->size());
+        k += ':';
+        k += *part;
+    }
+    return k;
+}
+
+/// Identifies which pooled TLS connections a call with `s` may reuse.
+inline std::string tls_pool_key(const tls_settings& s) { return tls_context_key(s) + (s.check_hostname ? "h" : "-"); }
+
+
 struct tls_context_result {
     std::shared_ptr<boost::asio::ssl::context> context;
     std::string problem;   // why it could not be built (names the input)
@@ -69,12 +89,12 @@ inline tls_context_result build_tls_context(const tls_settings& s)
     return {ctx, {}};
 }
 
-/// Thread-safe cache of SSL contexts keyed by tls_settings::context_key().
+/// Thread-safe cache of SSL contexts keyed by tls_context_key().
 class tls_context_cache {
 public:
     tls_context_result get(const tls_settings& s)
     {
-        auto key = s.context_key();
+        auto key = tls_context_key(s);
         std::lock_guard lock(mutex_);
         if (auto it = contexts_.find(key); it != contexts_.end()) return {it->second, {}};
         auto built = build_tls_context(s);
@@ -107,7 +127,7 @@ public:
             if (same_inputs(p->settings, r)) return p;
         auto made = std::make_shared<tls_profile>();
         made->settings = tls_settings::of(r);
-        made->pool_key = made->settings.pool_key();
+        made->pool_key = tls_pool_key(made->settings);
         if (profiles_.size() >= capacity) profiles_.erase(profiles_.begin());
         profiles_.push_back(made);
         return made;

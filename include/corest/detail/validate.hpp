@@ -1,8 +1,3 @@
-// request.hpp comes first, outside the guard: it includes impl/request_json.ipp,
-// which includes this header for validate() and the message helpers. Included
-// first by a user, this order still defines everything below before the .ipp uses it.
-#include <corest/request.hpp>
-
 #ifndef COREST_DETAIL_VALIDATE_HPP
 #define COREST_DETAIL_VALIDATE_HPP
 
@@ -12,8 +7,9 @@
 // (dotted) name and never contains a secret value. URL syntax is checked by
 // the URL composer, not here.
 
-#include <corest/detail/json_depth.hpp>
+#include <corest/detail/json_limits.hpp>
 #include <corest/detail/resolve_input.hpp>
+#include <corest/request.hpp>
 
 #include <boost/json/kind.hpp>
 #include <boost/json/object.hpp>
@@ -134,24 +130,6 @@ inline std::string_view json_kind_name(const boost::json::value& v) noexcept
     case boost::json::kind::object: return "object";
     }
     return "value";
-}
-
-/// Whether a JSON value holds a number that is not finite: Boost.JSON reads a literal too
-/// large for a double (1e400) as infinity, and writes that back as "Infinity", which is not JSON.
-inline bool has_non_finite_number(const boost::json::value& v)
-{
-    switch (v.kind()) {
-    case boost::json::kind::double_: return !std::isfinite(v.get_double());
-    case boost::json::kind::array:
-        for (const auto& e : v.get_array())
-            if (has_non_finite_number(e)) return true;
-        return false;
-    case boost::json::kind::object:
-        for (const auto& kv : v.get_object())
-            if (has_non_finite_number(kv.value())) return true;
-        return false;
-    default: return false;
-    }
 }
 
 inline std::string input_ref(std::string_view path) { return "input " + quote_name(path); }

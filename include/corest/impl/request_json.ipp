@@ -1,13 +1,12 @@
 #ifndef COREST_IMPL_REQUEST_JSON_IPP
 #define COREST_IMPL_REQUEST_JSON_IPP
 
-// request::from_json: SPEC.md's JSON inputs onto corest::request. Included at
-// the end of request.hpp, so every request type above is complete here.
+// request::from_json: the JSON inputs onto corest::request. Included at the end of
+// json.hpp, after the request type and input_names().
 // Types are strict (no coercion); unknown keys are errors at every level and
 // name their dotted path; semantic checks are left to detail::validate().
 
 #include <corest/detail/validate.hpp>
-#include <corest/json.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/kind.hpp>

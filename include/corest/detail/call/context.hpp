@@ -7,7 +7,7 @@
 // (prepare.hpp), read and extended by the state machine (call_fsm.hpp), turned into the
 // result by finish (finish.hpp).
 
-#include <corest/auth.hpp>
+#include <corest/detail/credentials.hpp>
 #include <corest/body.hpp>
 #include <corest/detail/cookie_jar.hpp>
 #include <corest/detail/deadline.hpp>

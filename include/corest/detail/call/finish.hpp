@@ -6,7 +6,7 @@
 // the error taxonomy for unexpected statuses; the circuit breaker learns the outcome;
 // secrets are scrubbed from message and log.
 
-#include <corest/auth.hpp>
+#include <corest/detail/credentials.hpp>
 #include <corest/circuit_breaker.hpp>
 #include <corest/detail/body_classify.hpp>
 #include <corest/detail/call/call_fsm.hpp>

@@ -5,7 +5,7 @@
 // credentials, resolve overrides and the circuit breaker's verdict. Bad input ends the
 // call here, before anything is sent.
 
-#include <corest/auth.hpp>
+#include <corest/detail/credentials.hpp>
 #include <corest/body.hpp>
 #include <corest/detail/call/context.hpp>
 #include <corest/detail/client_state.hpp>

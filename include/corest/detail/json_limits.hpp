@@ -1,13 +1,15 @@
-#ifndef COREST_DETAIL_JSON_DEPTH_HPP
-#define COREST_DETAIL_JSON_DEPTH_HPP
+#ifndef COREST_DETAIL_JSON_LIMITS_HPP
+#define COREST_DETAIL_JSON_LIMITS_HPP
 
-// How deep JSON may nest. Real documents nest deeper than Boost.JSON's default of 32:
+// What JSON corest takes. Numbers are finite (Boost.JSON reads 1e400 as infinity, which
+// JSON cannot write). Real documents nest deeper than Boost.JSON's default of 32:
 // a value may have up to 1000 levels of arrays and objects (a scalar has none, `[1]` one),
 // in a `json` input, in a connector file's values and in a response body. Inputs and
 // connector files are one object around their values, so they parse with one level more.
 
 #include <boost/json/value.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -31,6 +33,24 @@ inline bool nests_deeper_than(const boost::json::value& v, std::size_t limit)
             if (nests_deeper_than(kv.value(), limit - 1)) return true;
     }
     return false;
+}
+
+/// Whether a JSON value holds a number that is not finite: Boost.JSON reads a literal too
+/// large for a double (1e400) as infinity, and writes that back as "Infinity", which is not JSON.
+inline bool has_non_finite_number(const boost::json::value& v)
+{
+    switch (v.kind()) {
+    case boost::json::kind::double_: return !std::isfinite(v.get_double());
+    case boost::json::kind::array:
+        for (const auto& e : v.get_array())
+            if (has_non_finite_number(e)) return true;
+        return false;
+    case boost::json::kind::object:
+        for (const auto& kv : v.get_object())
+            if (has_non_finite_number(kv.value())) return true;
+        return false;
+    default: return false;
+    }
 }
 
 /// In JSON text whose top level is an object, the key of the top-level member in which

@@ -1,11 +1,10 @@
-#ifndef COREST_IMPL_RESULT_IPP
-#define COREST_IMPL_RESULT_IPP
+#ifndef COREST_IMPL_RESULT_JSON_IPP
+#define COREST_IMPL_RESULT_JSON_IPP
 
-// to_json(result): SPEC.md's JSON form of a result. Included at the end of
-// result.hpp.
+// to_json(result): the JSON form of a result. Included at the end of json.hpp, after
+// the result type.
 
 #include <corest/detail/base64.hpp>
-#include <corest/result.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
