@@ -245,6 +245,8 @@ BOOST_AUTO_TEST_CASE(scheme_and_host_checks)
     auto bad_idn = problem_of(with_url("https://xn--a.example/"));
     BOOST_TEST(bad_idn.message.find("not a valid internationalized domain name") != std::string::npos, bad_idn.message);
     BOOST_TEST(problem_of(with_host("xn--a.example")).code == corest::error::invalid_input);
+    // A '%' that is no escape stays in an internationalized host: not a host name (fuzz_url).
+    BOOST_TEST(problem_of(with_url("https://api.exa\xC3\xBC" "le.c%om/")).code == corest::error::invalid_input);
     BOOST_TEST(problem_of(with_url("not a url")).code == corest::error::invalid_input);
     BOOST_TEST(problem_of(with_url("example.com/path")).code == corest::error::invalid_input);
 }

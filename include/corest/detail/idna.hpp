@@ -33,18 +33,35 @@ inline bool needs_idna(std::string_view host) noexcept
 /// reason a person can act on ("domain label has character forbidden ...").
 inline std::optional<std::string> to_a_label(std::string_view host, std::string& why)
 {
+    // Checked here, not left to libidn2: its UTS 46 mapping drops or maps some ASCII
+    // punctuation, and a host must not silently become another one.
+    for (char c : host) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                          c == '.')) {
+            why = "the name has a character that is not allowed in a host name";
+            return std::nullopt;
+        }
+    }
     const std::string input(host);
     char* out = nullptr;
     const int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(input.c_str()), reinterpret_cast<uint8_t**>(&out),
-                                  IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+                                  IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT | IDN2_USE_STD3_ASCII_RULES);
     if (rc != IDN2_OK) {
         why = idn2_strerror(rc);
         return std::nullopt;
     }
     std::string label(out);
     idn2_free(out);
-    for (char& c : label)
+    for (char& c : label) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        // An A-label host is letters, digits, hyphens and dots (STD3); anything else
+        // (a '%', a space) cannot be a host name in DNS.
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+            why = "the name has a character that is not allowed in a host name";
+            return std::nullopt;
+        }
+    }
     return label;
 }
 
