@@ -49,6 +49,7 @@ enum class error {
     response_too_large,
     circuit_open,
     auth_failed,
+    proxy_error,
     io_error,
     cancelled,
     unknown_error,
@@ -88,6 +89,7 @@ constexpr std::string_view error_name(error e) noexcept
     case error::response_too_large: return "RESPONSE_TOO_LARGE";
     case error::circuit_open: return "CIRCUIT_OPEN";
     case error::auth_failed: return "AUTH_FAILED";
+    case error::proxy_error: return "PROXY_ERROR";
     case error::io_error: return "IO_ERROR";
     case error::cancelled: return "CANCELLED";
     case error::unknown_error: return "UNKNOWN_ERROR";
@@ -124,7 +126,7 @@ enum class condition {
     input = 1,   // MISSING_INPUT, INVALID_INPUT: nothing was sent
     status,      // a final status code that is not in expected_status_code
     transport,   // DNS_FAILED, CONNECT_FAILED, TLS_ERROR, TIMEOUT, CONNECTION_CLOSED, PROTOCOL_ERROR
-    policy,      // TOO_MANY_REDIRECTS, REDIRECT_REFUSED, RESPONSE_TOO_LARGE, CIRCUIT_OPEN, AUTH_FAILED
+    policy,      // TOO_MANY_REDIRECTS, REDIRECT_REFUSED, RESPONSE_TOO_LARGE, CIRCUIT_OPEN, AUTH_FAILED, PROXY_ERROR
     local,       // IO_ERROR, CANCELLED, UNKNOWN_ERROR
 };
 
@@ -144,7 +146,8 @@ constexpr condition condition_of(error e) noexcept
     case error::redirect_refused:
     case error::response_too_large:
     case error::circuit_open:
-    case error::auth_failed: return condition::policy;
+    case error::auth_failed:
+    case error::proxy_error: return condition::policy;
     case error::io_error:
     case error::cancelled:
     case error::unknown_error:
@@ -188,6 +191,7 @@ constexpr std::string_view error_sentence(error e) noexcept
     case error::response_too_large: return "The response body is larger than max_response_bytes.";
     case error::circuit_open: return "The circuit breaker of the origin is open after repeated failures.";
     case error::auth_failed: return "No OAuth2 token could be obtained.";
+    case error::proxy_error: return "The proxy refused or failed to open the way to the server.";
     case error::io_error: return "A local file could not be read or written.";
     case error::cancelled: return "The call was cancelled.";
     case error::unknown_error: return "An unexpected error happened.";

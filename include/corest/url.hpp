@@ -472,8 +472,7 @@ inline std::string encode_host_bytes(std::string_view raw)
 namespace detail {
 
 /// compose_url's outcome with the URL shared: the client's cached parse itself when
-/// nothing is added to it, so a call holds a pointer instead of a copy (216 bytes and
-/// its text, for every call in flight).
+/// nothing is added to it, so a call in flight holds a pointer instead of a copy.
 struct shared_composed_url {
     std::shared_ptr<const boost::urls::url> url;   // null unless problem.ok()
     corest::input_check problem;

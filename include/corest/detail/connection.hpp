@@ -28,7 +28,7 @@ using plain_stream = timed_socket;
 using tls_stream = boost::asio::ssl::stream<timed_socket>;
 
 struct connection {
-    // Exactly one is set. The TLS stream (370 bytes) on the heap: a plain connection,
+    // Exactly one is set. The TLS stream on the heap: a plain connection,
     // pooled or waiting for its response, does not carry room for one.
     std::optional<plain_stream> plain;
     std::unique_ptr<tls_stream> tls;

@@ -44,8 +44,8 @@ inline std::string build_request_head(const request& r, const boost::urls::url_v
                                       const hop_head_options& o)
 {
     // Built in this thread's scratch string and returned at its exact size: a call keeps
-    // its head until the response comes, and a reserve that spares regrowth is most of
-    // it (256 bytes for a GET of about 120).
+    // its head until the response comes, and a reserve that spares regrowth would be most
+    // of it (benchmarks/README.md, "What the memory of a waiting call shaped").
     thread_local std::string head;
     head.clear();
     head.append(method_name(o.method)).append(1, ' ').append(request_target(url)).append(" HTTP/1.1\r\n");

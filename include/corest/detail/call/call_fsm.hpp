@@ -39,8 +39,7 @@ inline bool status_in(unsigned status, const std::vector<unsigned>& list)
 /// (when not the first URL), and the redirects it followed.
 struct attempt_outcome {
     hop_output last;
-    // On the heap: most calls are never redirected, and every call in flight would carry
-    // 200 bytes for it.
+    // On the heap: most calls are never redirected, and every call in flight would carry it.
     std::unique_ptr<boost::urls::url> url;
     std::vector<history_entry> history;
 

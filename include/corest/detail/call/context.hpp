@@ -27,7 +27,7 @@ namespace corest::detail {
 
 /// What only some calls carry: credentials, an OAuth2 token, a circuit breaker, resolve
 /// overrides. On the heap, made by the first call that needs it: a plain call in flight
-/// carries a pointer instead of 400 bytes.
+/// carries a pointer instead.
 struct call_extras {
     credentials creds;
     std::string api_key_query_name;    // masked in every URL we print

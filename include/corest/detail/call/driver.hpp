@@ -135,8 +135,8 @@ template <class Held>
 boost::asio::awaitable<result> execute(std::shared_ptr<client_state> st, Held held, bool serialized);
 
 /// The call on a strand of its own, its result into `out`. A plain function, not inline
-/// in execute(): co_spawn's temporaries and a returned result would take half a kilobyte
-/// of every call's frame.
+/// in execute(): co_spawn's temporaries and a returned result would be in every call's
+/// frame.
 inline boost::asio::awaitable<void> execute_on_own_strand(const boost::asio::any_io_executor& caller,
                                                           std::shared_ptr<client_state> st, const request& in,
                                                           result& out)

@@ -22,7 +22,7 @@
 namespace corest::detail {
 
 /// An input error's result. On the heap: it is the rare way out of prepare_call, and a
-/// result held in the awaiting frame would be 400 bytes of every call in flight.
+/// result held in the awaiting frame would be carried by every call in flight.
 inline std::unique_ptr<result> input_error_result(const input_check& c)
 {
     return std::make_unique<result>(make_error_result(c.code, c.message));

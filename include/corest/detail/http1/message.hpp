@@ -25,8 +25,8 @@ struct exchange_limits {
     corest::seconds write_timeout{0};
     corest::seconds read_timeout{0};
     call_deadline deadline;
-    // The URL of the hop; the caller keeps it alive. A pointer: a url_view is 192 bytes
-    // of every call in flight.
+    // The URL of the hop; the caller keeps it alive. A pointer, not a url_view: each call
+    // in flight holds it.
     const boost::urls::url_view_base* url = nullptr;
 
     /// The origin, for messages: built only when one is written.
