@@ -138,8 +138,7 @@ int run_batch_mode(context& ctx)
 
     const std::size_t concurrency = ctx.opts.concurrency.value_or(default_concurrency);
     net::io_context ioc;
-    corest::client_options client_opts;
-    client_opts.threading = corest::threading::single;   // ioc.run() on this thread only
+    corest::client_options client_opts = tool_client_options();
     client_opts.pool.max_idle_per_origin = std::max(client_opts.pool.max_idle_per_origin, concurrency);
     corest::client client{ioc.get_executor(), client_opts};
     corest::batch_control control;

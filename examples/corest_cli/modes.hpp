@@ -7,6 +7,7 @@
 #include "options.hpp"
 #include "output.hpp"
 
+#include <corest/client.hpp>
 #include <corest/json.hpp>
 #include <corest/profile.hpp>
 #include <corest/request.hpp>
@@ -46,6 +47,8 @@ inline std::variant<corest::request, corest::result> prepare_call(const context&
     boost::json::object merged;
     if (auto check = corest::merge_inputs(ctx.connector, ctx.secrets, inputs.get_object(), merged); !check.ok())
         return corest::make_error_result(check.code, std::move(check.message));
+    // --proxy: for the calls whose inputs (and connector) give no proxy.
+    if (ctx.opts.proxy && !merged.contains("proxy")) merged["proxy"] = *ctx.opts.proxy;
     auto parsed = corest::request::from_json(merged);
     if (!parsed.ok()) return corest::make_error_result(parsed.problem.code, std::move(parsed.problem.message));
     return std::move(parsed.request);
@@ -54,6 +57,16 @@ inline std::variant<corest::request, corest::result> prepare_call(const context&
 inline bool is_input_error(corest::error e)
 {
     return e == corest::error::missing_input || e == corest::error::invalid_input;
+}
+
+/// The client options of the tool: one thread runs the calls, proxies come from the
+/// environment too.
+inline corest::client_options tool_client_options()
+{
+    corest::client_options o;
+    o.threading = corest::threading::single;   // ioc.run() on the main thread only
+    o.proxy_from_environment = true;
+    return o;
 }
 
 /// Runs one call (SPEC "One call"); returns the exit status.

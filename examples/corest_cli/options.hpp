@@ -3,8 +3,8 @@
 
 // The command line of the corest tool (SPEC.md "The corest tool"):
 //
-//   corest [--connector FILE] [--secrets FILE] [--pretty] [INPUTS.json | -]
-//   corest --batch FILE.jsonl|- [--concurrency N] [--connector FILE] [--secrets FILE]
+//   corest [--connector FILE] [--secrets FILE] [--proxy URL] [--pretty] [INPUTS.json | -]
+//   corest --batch FILE.jsonl|- [--concurrency N] [--connector FILE] [--secrets FILE] [--proxy URL]
 //
 // Options take their value as the next argument or after `=`. `--` ends options.
 
@@ -20,8 +20,8 @@ inline constexpr std::size_t default_concurrency = 64;
 inline constexpr std::size_t max_concurrency = 100000;
 
 inline constexpr std::string_view usage_text =
-    "usage: corest [--connector FILE] [--secrets FILE] [--pretty] [INPUTS.json | -]\n"
-    "       corest --batch FILE.jsonl|- [--concurrency N] [--connector FILE] [--secrets FILE]\n"
+    "usage: corest [--connector FILE] [--secrets FILE] [--proxy URL] [--pretty] [INPUTS.json | -]\n"
+    "       corest --batch FILE.jsonl|- [--concurrency N] [--connector FILE] [--secrets FILE] [--proxy URL]\n"
     "\n"
     "  One call: reads the inputs (a JSON object) from INPUTS.json, or standard input with - or\n"
     "  no argument, and prints the result as JSON. Exit status 0 success, 1 error, 2 bad input\n"
@@ -32,6 +32,8 @@ inline constexpr std::string_view usage_text =
     "  --connector   a JSON or YAML file of inputs every call starts from\n"
     "  --secrets     a JSON or YAML object: its input keys (password, ...) are merged as inputs;\n"
     "                any key fills {{secrets.NAME}} (else the variable COREST_SECRET_NAME)\n"
+    "  --proxy       the proxy of every call that gives no \"proxy\" input (http://, https://,\n"
+    "                socks5://, socks5h://); else http_proxy, https_proxy, all_proxy, no_proxy\n"
     "  --pretty      indent the result (not with --batch)\n"
     "  --help, --version\n";
 
@@ -39,6 +41,7 @@ struct options {
     std::optional<std::string> connector;
     std::optional<std::string> secrets;
     std::optional<std::string> batch;
+    std::optional<std::string> proxy;
     std::optional<std::size_t> concurrency;
     bool pretty = false;
     bool help = false;
@@ -107,7 +110,8 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args)
             name = arg.substr(0, eq);
             value = arg.substr(eq + 1);
         }
-        if (name != "--connector" && name != "--secrets" && name != "--batch" && name != "--concurrency")
+        if (name != "--connector" && name != "--secrets" && name != "--batch" && name != "--concurrency" &&
+            name != "--proxy")
             return fail("unknown option " + std::string(name));
         if (!value) {
             if (i + 1 >= args.size()) return fail("option " + std::string(name) + " needs a value");
@@ -124,6 +128,7 @@ inline parse_outcome parse_options(const std::vector<std::string_view>& args)
         }
         auto& slot = name == "--connector" ? out.opts.connector
                    : name == "--secrets"   ? out.opts.secrets
+                   : name == "--proxy"     ? out.opts.proxy
                                            : out.opts.batch;
         if (slot) return fail("option " + std::string(name) + " given twice");
         slot = std::string(*value);

@@ -46,9 +46,7 @@ corest::result execute(context& ctx, corest::request req, bool& interrupted)
 {
     namespace net = boost::asio;
     net::io_context ioc;
-    corest::client_options options;
-    options.threading = corest::threading::single;   // ioc.run() on this thread only
-    corest::client client{ioc.get_executor(), options};
+    corest::client client{ioc.get_executor(), tool_client_options()};
     net::cancellation_signal cancel;
     std::optional<corest::result> out;
 

@@ -59,6 +59,11 @@ enum class threading {
 struct client_options {
     pool_options pool;
     corest::threading threading = corest::threading::multi;
+    /// Read the proxy variables (http_proxy, https_proxy, all_proxy, no_proxy and their
+    /// upper-case forms but HTTP_PROXY) once, when the client is made, for calls whose
+    /// `proxy` input leaves it to the environment. Off by default: a library does not
+    /// read the environment unless told to; the corest tool does.
+    bool proxy_from_environment = false;
 };
 
 class client {
@@ -66,7 +71,7 @@ public:
     using executor_type = boost::asio::any_io_executor;
 
     explicit client(boost::asio::any_io_executor ex, client_options options = {})
-        : state_(std::make_shared<detail::client_state>(std::move(ex), options.pool)),
+        : state_(std::make_shared<detail::client_state>(std::move(ex), options.pool, options.proxy_from_environment)),
           threading_(options.threading)
     {
     }

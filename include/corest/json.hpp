@@ -39,6 +39,8 @@ inline const std::vector<std::string_view>& input_names()
         "username", "password", "authentication_method", "authentication",
         // TLS
         "verify_ssl", "check_hostname", "cacert", "client_cert", "client_key", "tls_min_version",
+        // proxies
+        "proxy", "no_proxy", "proxy_cacert",
         // redirects
         "allow_redirects", "max_redirects",
         // timeouts

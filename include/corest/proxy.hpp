@@ -11,6 +11,8 @@
 // directly, whichever proxy was chosen, an explicit one included. The library reads the
 // environment only when client_options::proxy_from_environment says so; the tool always does.
 
+#include <corest/request.hpp>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -23,17 +25,6 @@
 #include <vector>
 
 namespace corest {
-
-/// The `proxy` input of a call.
-struct proxy_setting {
-    enum class mode : unsigned char {
-        environment,   // as the environment says (the default; `proxy: null`)
-        none,          // no proxy, whatever the environment says (`proxy: false`)
-        url            // this proxy (`proxy: "http://user:pw@proxy:3128"`)
-    };
-    mode how = mode::environment;
-    std::string url;   // with mode::url
-};
 
 /// A proxy a hop goes through.
 struct proxy_endpoint {

@@ -92,6 +92,17 @@ struct circuit_breaker_options {
     double open_seconds = 30;
 };
 
+/// The `proxy` input of a call.
+struct proxy_setting {
+    enum class mode : unsigned char {
+        environment,   // as the environment says (the default; `proxy: null`)
+        none,          // no proxy, whatever the environment says (`proxy: false`)
+        url            // this proxy (`proxy: "http://user:pw@proxy:3128"`)
+    };
+    mode how = mode::environment;
+    std::string url;   // with mode::url
+};
+
 inline constexpr std::uint64_t default_max_response_bytes = 67108864;
 
 /// Addresses used instead of DNS for one host and port on every hop of a call (curl's
@@ -134,6 +145,11 @@ struct request {
     std::optional<std::string> client_cert; // PEM text or path
     std::optional<std::string> client_key;  // PEM text or path
     tls_version tls_min_version = tls_version::v1_2;
+
+    // Proxies (corest/proxy.hpp)
+    proxy_setting proxy;                     // default: the environment's, when the client reads it
+    std::optional<std::string> no_proxy;     // hosts reached directly; default: the environment's
+    std::optional<std::string> proxy_cacert; // PEM text or path: the CAs of an https:// proxy
 
     // Redirects
     bool allow_redirects = true;

@@ -14,8 +14,10 @@ httpbin=$(server httpbin)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# No secret from the caller's environment may leak into these runs.
+# No secret from the caller's environment may leak into these runs, and no proxy of the
+# caller's may stand between the tool and the loopback servers (the tool reads them).
 while IFS='=' read -r name _; do unset "$name"; done < <(env | grep '^COREST_SECRET_' || true)
+unset http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
 failures=0
 checks=0

@@ -351,4 +351,120 @@ run_inputs "{\"url\": \"$wire/tm3/respond?delay=2\", \"total_timeout\": 0.4}"
 expect_rc 1
 expect_py "d['error'] == 'TIMEOUT' and d['message'] == 'the total_timeout of 0.4 s ran out while waiting for the response from $wire (read)'"
 
+# ---- proxies ------------------------------------------------------------------------------
+squid=$(server proxy)
+squid_auth=$(server proxy_auth)
+squid_auth_port=${squid_auth##*:}
+proxy_tls=$(server proxy_tls)
+squid_log=$(server proxy_log)
+proxy_user=$(server proxy_user)
+proxy_password=$(server proxy_password)
+socks=$(server socks)
+socks_auth=$(server socks_auth)
+socks_user=$(server socks_user)
+socks_password=$(server socks_password)
+# squid_logged TEXT: squid's access log has a line with TEXT (it logs a call when it ends).
+squid_logged() {
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    grep -qF -- "$1" "$squid_log" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+begin "plain http through squid: the target gets the call, not the proxy's credentials"
+run_inputs "{\"url\": \"$wire/px1\", \"proxy\": \"http://$proxy_user:$proxy_password@127.0.0.1:$squid_auth_port\"}"
+expect_rc 0
+expect_wire /px1 "h('Proxy-Authorization') is None and h('Host') == '127.0.0.1:$wire_port'"
+expect_py "d['log'][0] == 'proxy http://127.0.0.1:$squid_auth_port (the proxy input)'"
+squid_logged "GET $wire/px1 $proxy_user" || fail "squid did not log the call"
+expect_no_leak "$proxy_password"
+
+begin "https through a CONNECT tunnel, and one tunnel for a batch"
+printf '{"url": "%s/hello?px2=%s", "cacert": "%s/ca.pem", "proxy": "%s"}\n' "$tls_url" 1 "$certs" "$squid" \
+  "$tls_url" 2 "$certs" "$squid" "$tls_url" 3 "$certs" "$squid" >"$work/px2.jsonl"
+before=$(grep -c "CONNECT localhost:$tls_port" "$squid_log" || true)
+run /dev/null --batch "$work/px2.jsonl" --concurrency 1
+expect_rc 0
+expect_py "[l['text'] for l in lines] == ['hello, world\n'] * 3"
+sleep 0.5
+after=$(grep -c "CONNECT localhost:$tls_port" "$squid_log" || true)
+((after - before == 1)) || fail "expected 1 CONNECT for 3 sequential calls, squid logged $((after - before))"
+
+begin "a proxy that wants credentials: 407 is PROXY_AUTHENTICATION_REQUIRED"
+run_inputs "{\"url\": \"$tls_url/hello\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"$squid_auth\"}"
+expect_rc 1
+expect_py "d['error'] == 'PROXY_AUTHENTICATION_REQUIRED' and d['status_code'] == 407 and 'user:password@' in d['message']"
+run_inputs "{\"url\": \"$wire/px3\", \"proxy\": \"$squid_auth\"}"
+expect_rc 1
+expect_py "d['error'] == 'PROXY_AUTHENTICATION_REQUIRED' and d['status_code'] == 407"
+[[ $(wire_count /px3) == 0 ]] || fail "the call reached the target"
+run_inputs "{\"url\": \"$tls_url/hello\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"http://$proxy_user:wrong-pw@127.0.0.1:$squid_auth_port\"}"
+expect_py "d['error'] == 'PROXY_AUTHENTICATION_REQUIRED' and 'refused the credentials' in d['message']"
+expect_no_leak "wrong-pw"
+
+begin "an https proxy: TLS to the proxy, then TLS to the target inside it"
+run_inputs "{\"url\": \"$tls_url/hello\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"$proxy_tls\", \"proxy_cacert\": \"$certs/ca.pem\"}"
+expect_rc 0
+expect_py "d['text'] == 'hello, world\n'"
+run_inputs "{\"url\": \"$wire/px4\", \"proxy\": \"$proxy_tls\", \"proxy_cacert\": \"$certs/ca.pem\"}"
+expect_rc 0
+expect_wire /px4 "h('Proxy-Authorization') is None"
+run_inputs "{\"url\": \"$wire/px5\", \"proxy\": \"$proxy_tls\"}"
+expect_rc 1
+expect_py "d['error'] == 'TLS_ERROR' and '${proxy_tls%:*}' in d['message']"
+
+begin "SOCKS5: names resolved by corest or by the proxy, username and password"
+run_inputs "{\"url\": \"$tls_url/hello\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"socks5://$socks\"}"
+expect_rc 0
+run_inputs "{\"url\": \"$wire/px6\", \"proxy\": \"socks5h://$socks_user:$socks_password@$socks_auth\"}"
+expect_rc 0
+expect_wire /px6 "h('Host') == '127.0.0.1:$wire_port'"
+expect_no_leak "$socks_password"
+run_inputs "{\"url\": \"$wire/px7\", \"proxy\": \"socks5://$socks_auth\"}"
+expect_rc 1
+expect_py "d['error'] == 'PROXY_AUTHENTICATION_REQUIRED'"
+run_inputs "{\"url\": \"$wire/px7\", \"proxy\": \"socks5://$socks_user:nope@$socks_auth\"}"
+expect_py "d['error'] == 'PROXY_AUTHENTICATION_REQUIRED' and 'rejected' in d['message']"
+run_inputs "{\"url\": \"http://127.0.0.1:1/px8\", \"proxy\": \"socks5h://$socks\", \"retry_on_connection_error\": false}"
+expect_rc 1
+expect_py "d['error'] == 'PROXY_ERROR' and 'connection refused by destination' in d['message']"
+
+begin "hostile and unreachable proxies"
+for answer in status-502 status-403 garbage close early; do
+  run_inputs "{\"url\": \"https://$answer.example/x\", \"proxy\": \"$wire\", \"retry_on_connection_error\": false}"
+  expect_rc 1
+  expect_py "d['error'] == 'PROXY_ERROR' and 'status_code' not in d and '$wire' in d['message']"
+done
+run_inputs "{\"url\": \"https://silent.example/x\", \"proxy\": \"$wire\", \"connect_timeout\": 0.3, \"retry_on_connection_error\": false}"
+expect_rc 1
+expect_py "d['error'] == 'TIMEOUT' and d['message'] == 'the connect_timeout of 0.3 s ran out while connecting to $wire (connect)'"
+run_inputs "{\"url\": \"$wire/px9\", \"proxy\": \"http://127.0.0.1:1\", \"retry_on_connection_error\": false}"
+expect_rc 1
+expect_py "d['error'] == 'CONNECT_FAILED' and 'the proxy http://127.0.0.1:1' in d['message']"
+run_inputs "{\"url\": \"$wire/px9\", \"proxy\": \"ftp://p.example\"}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and 'proxy' in d['message']"
+
+begin "the environment, no_proxy, --proxy, and each hop choosing afresh"
+http_proxy=$squid run_inputs "{\"url\": \"$wire/px10\"}"
+expect_rc 0
+squid_logged "GET $wire/px10" || fail "http_proxy was not used"
+expect_py "d['log'][0] == 'proxy $squid (http_proxy)'"
+HTTP_PROXY=$squid run_inputs "{\"url\": \"$wire/px11\"}"
+expect_py "not any('proxy' in l for l in d['log'])"
+http_proxy=$squid no_proxy="127.0.0.1:$wire_port" run_inputs "{\"url\": \"$wire/px12\"}"
+expect_py "d['log'][0] == 'direct (no_proxy)'"
+run_inputs "{\"url\": \"$wire/px13\"}" --proxy "$squid"
+squid_logged "GET $wire/px13" || fail "--proxy was not used"
+run_inputs "{\"url\": \"$wire/px14\", \"proxy\": false}" --proxy "$squid"
+expect_py "not any(l.startswith('proxy') for l in d['log'])"
+# A first hop through squid, a redirect to a no_proxy port that goes direct.
+direct_hop="$wire2/px15-direct"
+http_proxy=$squid no_proxy="127.0.0.1:$wire2_port" run_inputs "{\"url\": \"$(respond_url "$wire" /px15 302 "Location: $direct_hop")\"}"
+expect_rc 0
+expect_py "d['log'][0].startswith('proxy ') and 'direct (no_proxy)' in d['log']"
+squid_logged "GET $wire/px15/respond" || fail "the first hop did not go through squid"
+grep -qF "px15-direct" "$squid_log" && fail "the no_proxy hop went through squid"
+
 finish

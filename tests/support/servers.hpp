@@ -34,6 +34,14 @@ struct test_servers
     std::string wire;            // http://127.0.0.1:P10 the wire recorder (fixtures/wire_server.py)
     std::string wire2;           // http://127.0.0.1:P11 the same recorder on another port
     std::string wire_log;        // its log: one JSON line per request received
+    std::string proxy;           // http://127.0.0.1:P12 squid, open to loopback
+    std::string proxy_auth;      // http://127.0.0.1:P13 squid, basic auth proxy_user/proxy_password
+    std::string proxy_tls;       // https://localhost:P14 stunnel in front of squid (an https:// proxy)
+    std::string proxy_log;       // squid's access log
+    std::string proxy_user, proxy_password;
+    std::string socks;           // 127.0.0.1:P15 microsocks
+    std::string socks_auth;      // 127.0.0.1:P16 microsocks with socks_user/socks_password
+    std::string socks_user, socks_password;
     std::string certs;           // directory of the PEM files (see gen_certs.sh)
 
     // Absolute path of a file in the certs directory, e.g. cert("ca.pem").
@@ -88,6 +96,16 @@ inline test_servers load_test_servers()
     s.wire = field("wire");
     s.wire2 = field("wire2");
     s.wire_log = field("wire_log");
+    s.proxy = field("proxy");
+    s.proxy_auth = field("proxy_auth");
+    s.proxy_tls = field("proxy_tls");
+    s.proxy_log = field("proxy_log");
+    s.proxy_user = field("proxy_user");
+    s.proxy_password = field("proxy_password");
+    s.socks = field("socks");
+    s.socks_auth = field("socks_auth");
+    s.socks_user = field("socks_user");
+    s.socks_password = field("socks_password");
     s.certs = field("certs");
     return s;
 }

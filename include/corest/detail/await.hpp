@@ -34,6 +34,17 @@ constexpr auto as_result_on()
         return as_result_framed;
 }
 
+/// The token for a TLS handshake on `TlsStream`: `deferred` for corest's TLS stream over
+/// its socket; the TLS stream inside a proxy's TLS keeps use_awaitable (connect time only).
+template <class TlsStream>
+constexpr auto as_result_on_tls()
+{
+    if constexpr (std::is_same_v<TlsStream, tls_stream>)
+        return as_result;
+    else
+        return as_result_framed;
+}
+
 } // namespace corest::detail
 
 #endif

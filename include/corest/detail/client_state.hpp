@@ -11,13 +11,20 @@
 #include <corest/detail/token_cache.hpp>
 #include <corest/detail/url_cache.hpp>
 #include <corest/pool.hpp>
+#include <corest/proxy.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 
 namespace corest::detail {
 
 struct client_state {
-    client_state(boost::asio::any_io_executor ex, pool_options pool_opts) : executor(std::move(ex)), pool(pool_opts) {}
+    client_state(boost::asio::any_io_executor ex, pool_options pool_opts, bool proxies_from_environment = false)
+        : executor(std::move(ex)), pool(pool_opts)
+    {
+        if (proxies_from_environment) proxy_env = proxy_environment::from_process();
+        has_proxy_env = proxy_env.http_proxy || proxy_env.https_proxy || proxy_env.HTTPS_PROXY ||
+                        proxy_env.all_proxy || proxy_env.ALL_PROXY;
+    }
 
     boost::asio::any_io_executor executor;
     connection_pool pool;
@@ -26,6 +33,10 @@ struct client_state {
     circuit_breaker_registry<> breakers;
     token_cache<> tokens;
     parsed_url_cache urls;
+    // The proxy variables, read once when the client was made with
+    // client_options::proxy_from_environment; else none.
+    proxy_environment proxy_env;
+    bool has_proxy_env = false;
 };
 
 } // namespace corest::detail

@@ -9,6 +9,7 @@
 #include <corest/detail/deadline.hpp>
 #include <corest/detail/error_mapping.hpp>
 #include <corest/detail/http1/stream_limits.hpp>
+#include <corest/detail/net/proxy_connect.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/result.hpp>
@@ -107,63 +108,114 @@ inline boost::asio::awaitable<void> resolve_host(const connect_target& target, c
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
 }
 
-/// The TLS handshake on a connected socket, within `limit`; false (with `error` and
-/// the socket closed) when it fails. A coroutine of its own, like resolve_host.
-inline boost::asio::awaitable<bool> handshake(connection& conn, const connect_target& target, const tls_settings& tls,
-                                              const wait_limit& limit, mapped_error& error, corest::timings& timings)
+/// The TLS handshake of `stream` (over the connection's socket) with `host`, within
+/// `limit`; false (with `error` and the socket closed) when it fails. `shown` names the
+/// peer in messages. A coroutine of its own, like resolve_host.
+template <class TlsStream>
+boost::asio::awaitable<bool> handshake(TlsStream& stream, connection& conn, const std::string& host, bool ip_literal,
+                                       std::string shown, const tls_settings& tls, const wait_limit& limit,
+                                       mapped_error& error)
 {
     namespace net = boost::asio;
-    const auto t0 = clock::now();
-    if (!prepare_tls_session(*conn.tls, target.host, target.ip_literal, tls)) {
-        error = {corest::error::tls_error, "could not set the TLS server name for " + target.display()};
+    if (!prepare_tls_session(stream, host, ip_literal, tls)) {
+        error = {corest::error::tls_error, "could not set the TLS server name for " + shown};
         co_return false;
     }
     apply_limit(conn.tcp(), limit);
-    auto [ec] = co_await conn.tls->async_handshake(net::ssl::stream_base::client, as_result);
-    timings.tls = seconds_since(t0);
+    auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::client, as_result_on_tls<TlsStream>());
     if (!ec) co_return true;
-    long verify = SSL_get_verify_result(conn.tls->native_handle());
+    long verify = SSL_get_verify_result(stream.native_handle());
     if (ec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
-        error = {corest::error::tls_error,
-                 "TLS handshake with " + target.display() + " failed: " + verify_failure_reason(verify)};
+        error = {corest::error::tls_error, "TLS handshake with " + shown + " failed: " + verify_failure_reason(verify)};
     else
-        error = map_limited_error(ec, phase::tls, limit, target.display());
+        error = map_limited_error(ec, phase::tls, limit, shown);
     conn.close();
     co_return false;
 }
 
+/// The SSL context for `settings`, or INVALID_INPUT in `error`.
+inline std::shared_ptr<boost::asio::ssl::context> context_for(tls_context_cache& contexts, const tls_settings& settings,
+                                                              mapped_error& error)
+{
+    auto built = contexts.get(settings);
+    if (!built.context) error = {corest::error::invalid_input, built.problem};
+    return built.context;
+}
+
+/// How a connection goes through a proxy (proxy null: direct).
+struct proxy_route {
+    const proxy_endpoint* proxy = nullptr;
+    const tls_settings* proxy_tls = nullptr;         // with an https:// proxy
+    const resolve_override* proxy_fixed = nullptr;   // a `resolve` entry for the proxy's host
+    // Where the proxy's status and reason go when it refuses CONNECT (the hop's own, so a
+    // 407 is the result's status_code); null: nowhere.
+    unsigned* refused_status = nullptr;
+    std::string* refused_reason = nullptr;
+};
+
 /// Opens a new connection to the origin of `url` into `result`: the SSL context (https),
-/// resolution (or the addresses of `fixed`, a `resolve` entry), TCP connect and TLS handshake, within connect_timeout and the call's
-/// deadline. On failure `result` stays null and `error` says why; `timings` gets the dns,
-/// connect and tls phases. Everything by reference, the outputs included: the caller's
-/// frame keeps them, and this frame (every connecting call has one) holds only what
-/// connecting needs.
+/// resolution (or the addresses of `fixed`, a `resolve` entry), TCP connect and TLS
+/// handshake, within connect_timeout and the call's deadline; through `route`'s proxy when
+/// it has one (to the proxy, its TLS, the CONNECT tunnel or the SOCKS5 handshake, then the
+/// target's TLS inside). On failure `result` stays null and `error` says why; `timings`
+/// gets the dns, connect (the tunnel included) and tls phases. Everything by reference, the
+/// outputs included: the caller's frame keeps them, and this frame (every connecting call
+/// has one) holds only what connecting needs.
 inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_base& url, bool use_tls,
                                                     const tls_settings* tls, tls_context_cache& contexts,
                                                     corest::seconds connect_timeout, const call_deadline& deadline,
                                                     const std::string& pool_key, const resolve_override* fixed,
-                                                    mapped_error& error, corest::timings& timings,
-                                                    std::unique_ptr<connection>& result)
+                                                    const proxy_route& route, mapped_error& error,
+                                                    corest::timings& timings, std::unique_ptr<connection>& result)
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
-    std::shared_ptr<net::ssl::context> ssl_ctx;
-    if (use_tls) {
-        auto built = contexts.get(*tls);
-        if (!built.context) {
-            error = {corest::error::invalid_input, built.problem};
-            co_return;
-        }
-        ssl_ctx = std::move(built.context);
-    }
+    using kind = proxy_endpoint::kind;
+    const proxy_endpoint* proxy = route.proxy;
+    const bool proxy_tls = proxy && proxy->type == kind::https;
+    const bool socks = proxy && (proxy->type == kind::socks5 || proxy->type == kind::socks5h);
+    std::shared_ptr<net::ssl::context> target_ctx, proxy_ctx;
+    if (use_tls && !(target_ctx = context_for(contexts, *tls, error))) co_return;
+    if (proxy_tls && !(proxy_ctx = context_for(contexts, *route.proxy_tls, error))) co_return;
     const connect_target target = connect_target_of(url, use_tls);
     const auto started = clock::now();
     const auto limit = deadline.limit(connect_timeout, started);
+    // What connect_timeout has left at this moment.
+    auto remaining = [&] {
+        auto left = limit;
+        if (left.duration) left.duration = *limit.duration - (clock::now() - started);
+        return left;
+    };
+
+    // The addresses to connect to: the proxy's, or the target's.
     endpoint_list endpoints;
-    if (fixed) endpoints = fixed->endpoints;   // the `resolve` input: no DNS
-    else if (target.ip_literal) endpoints = literal_endpoint(target, error);
-    else co_await resolve_host(target, limit, error, timings, endpoints);
+    if (proxy) {
+        connect_target at{proxy->host, proxy->port, false, is_ip_literal(proxy->host), &url};
+        if (route.proxy_fixed) endpoints = route.proxy_fixed->endpoints;
+        else if (at.ip_literal) endpoints = literal_endpoint(at, error);
+        else co_await resolve_host(at, limit, error, timings, endpoints);
+        if (error.code == corest::error::dns_failed)   // a proxy that cannot be reached
+            error = {corest::error::connect_failed, "could not reach the proxy " + proxy->shown + ": " + error.message};
+    } else if (fixed) {
+        endpoints = fixed->endpoints;   // the `resolve` input: no DNS
+    } else if (target.ip_literal) {
+        endpoints = literal_endpoint(target, error);
+    } else {
+        co_await resolve_host(target, limit, error, timings, endpoints);
+    }
     if (error.code != corest::error::ok) co_return;
+    // socks5 (not socks5h): corest resolves the target's name and sends the address.
+    std::optional<net::ip::address> target_address;
+    if (socks && proxy->type == kind::socks5) {
+        endpoint_list target_endpoints;
+        if (fixed) target_endpoints = fixed->endpoints;
+        else if (target.ip_literal) target_endpoints = literal_endpoint(target, error);
+        else co_await resolve_host(target, remaining(), error, timings, target_endpoints);
+        if (error.code != corest::error::ok) co_return;
+        if (!target_endpoints.empty()) target_address = target_endpoints.front().address();
+    } else if (socks && target.ip_literal) {
+        target_address = net::ip::make_address(target.host);
+    }
     // A per-operation cancellation reaches only the operation in flight when it is
     // emitted: one emitted between two operations, or during name resolution (which
     // ignores it), is seen here, in the coroutine's cancellation state.
@@ -177,13 +229,13 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     conn->pool_key = pool_key;
     {
         const auto ex = co_await net::this_coro::executor;
-        if (use_tls) {
-            conn->tls = std::make_unique<tls_stream>(ex, *ssl_ctx);
+        if (proxy_tls || use_tls) {
+            // The first TLS layer: to an https:// proxy, else to the target.
+            conn->tls = std::make_unique<tls_stream>(ex, proxy_tls ? *proxy_ctx : *target_ctx);
             // Asio turns on SSL_MODE_RELEASE_BUFFERS: OpenSSL then frees its record buffer
-            // whenever it is empty and allocates it again for the next record, a 17 KB
-            // malloc and free (and zeroing) per record read or written. Keeping the buffers,
-            // OpenSSL's and libcurl's default, made pooled TLS calls 11% faster (tls-c64)
-            // for about 10 KB more per TLS connection (64 connections: +0.6 MiB).
+            // whenever it is empty and allocates it again for the next record, a malloc and
+            // free (and zeroing) per record read or written; OpenSSL's and libcurl's default
+            // is to keep them (benchmarks/README.md).
             SSL_clear_mode(conn->tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
         } else {
             conn->plain.emplace(ex);
@@ -192,9 +244,8 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
 
     // TCP connect, within what is left of connect_timeout.
     auto t0 = clock::now();
-    auto remaining = limit;
-    if (remaining.duration) remaining.duration = *limit.duration - (t0 - started);
-    apply_limit(conn->tcp(), remaining);
+    const std::string peer = proxy ? proxy->shown : target.display();
+    apply_limit(conn->tcp(), remaining());
     // Each address in turn, as a range connect does; Beast's cannot be awaited with
     // `deferred` and would add a coroutine frame and a larger operation per call.
     boost::system::error_code cec = net::error::not_found;   // no address at all
@@ -206,22 +257,60 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
         // A timeout spent the budget of every address; a cancellation ends the call.
         if (!ec || ec == boost::beast::error::timeout || ec == net::error::operation_aborted) break;
     }
-    timings.connect = seconds_since(t0);
     if (cec) {
-        error = map_limited_error(cec, phase::connect, remaining, target.display());
+        timings.connect = seconds_since(t0);
+        error = map_limited_error(cec, phase::connect, remaining(), peer);
+        if (proxy && error.code == corest::error::connect_failed)
+            error.message = "could not connect to the proxy " + proxy->shown + ": " + cec.message();
         co_return;
     }
     conn->tcp().socket().set_option(tcp::no_delay(true));
     const auto after_connect = co_await net::this_coro::cancellation_state;
     if (is_cancelled(after_connect)) {
         conn->close();
-        error = cancelled_during(phase::connect, target.display());
+        error = cancelled_during(phase::connect, peer);
         co_return;
     }
 
+    // The way through the proxy: its TLS, then the tunnel or the SOCKS5 handshake.
+    if (proxy_tls && !co_await handshake(*conn->tls, *conn, proxy->host, is_ip_literal(proxy->host), proxy->shown,
+                                         *route.proxy_tls, remaining(), error))
+        co_return;
+    if (proxy && !socks && use_tls) {
+        proxy_refusal refusal;
+        const std::string authority = connect_authority(target.host, target.port);
+        if (proxy_tls)
+            co_await open_tunnel(*conn->tls, conn->tcp(), authority, *proxy, remaining(), error, refusal);
+        else
+            co_await open_tunnel(conn->tcp(), conn->tcp(), authority, *proxy, remaining(), error, refusal);
+        // A 407 is the result's status_code; any other answer to CONNECT is not the target's
+        // response, and only the message gives it.
+        if (refusal.status == 407 && route.refused_status) *route.refused_status = refusal.status;
+        if (refusal.status == 407 && route.refused_reason) *route.refused_reason = std::move(refusal.reason);
+    } else if (socks) {
+        co_await socks5_connect(conn->tcp(), conn->tcp(), target.host, target_address, target.port, *proxy,
+                                remaining(), error);
+    }
+    timings.connect = seconds_since(t0);
+    if (error.code != corest::error::ok) {
+        conn->close();
+        co_return;
+    }
+
+    // TLS to the target: over the socket, or inside the proxy's TLS.
     if (use_tls) {
-        if (remaining.duration) remaining.duration = *limit.duration - (clock::now() - started);
-        if (!co_await handshake(*conn, target, *tls, remaining, error, timings)) co_return;
+        const auto t1 = clock::now();
+        bool ok = false;
+        if (proxy_tls) {
+            conn->inner = std::make_unique<tls_in_tls_stream>(*conn->tls, *target_ctx);
+            ok = co_await handshake(*conn->inner, *conn, target.host, target.ip_literal, target.display(), *tls,
+                                    remaining(), error);
+        } else {
+            ok = co_await handshake(*conn->tls, *conn, target.host, target.ip_literal, target.display(), *tls,
+                                    remaining(), error);
+        }
+        timings.tls = seconds_since(t1);
+        if (!ok) co_return;
     }
     conn->tcp().expires_never();
     result = std::move(conn);

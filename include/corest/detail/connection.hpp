@@ -26,12 +26,16 @@ using plain_stream = timed_socket;
 // adds, one TLS record for a multi-buffer write, Asio 1.26's stream does itself (up to
 // 8 KiB: the request head and a small body).
 using tls_stream = boost::asio::ssl::stream<timed_socket>;
+// TLS to the target inside TLS to an https:// proxy (a CONNECT tunnel through it).
+using tls_in_tls_stream = boost::asio::ssl::stream<tls_stream&>;
 
 struct connection {
-    // Exactly one is set. The TLS stream on the heap: a plain connection,
-    // pooled or waiting for its response, does not carry room for one.
+    // Exactly one of plain and tls is set; `inner` only over `tls`, when `tls` is the TLS of
+    // an https:// proxy. The TLS streams on the heap: a plain connection, pooled or waiting
+    // for its response, does not carry room for one.
     std::optional<plain_stream> plain;
     std::unique_ptr<tls_stream> tls;
+    std::unique_ptr<tls_in_tls_stream> inner;
     boost::beast::flat_buffer buffer;
     std::string pool_key;
     std::chrono::steady_clock::time_point idle_since{};
@@ -68,7 +72,8 @@ struct connection {
     {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
             [this](auto handler, const MutableBufferSequence& b) {
-                if (tls) tls->async_read_some(b, std::move(handler));
+                if (inner) inner->async_read_some(b, std::move(handler));
+                else if (tls) tls->async_read_some(b, std::move(handler));
                 else plain->async_read_some(b, std::move(handler));
             },
             token, buffers);
@@ -79,7 +84,8 @@ struct connection {
     {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
             [this](auto handler, const ConstBufferSequence& b) {
-                if (tls) tls->async_write_some(b, std::move(handler));
+                if (inner) inner->async_write_some(b, std::move(handler));
+                else if (tls) tls->async_write_some(b, std::move(handler));
                 else plain->async_write_some(b, std::move(handler));
             },
             token, buffers);

@@ -33,6 +33,8 @@ struct hop_input : exchange_request {   // the head, body, HEAD flag and limits 
     corest::seconds connect_timeout{20};
     std::vector<std::string>* log = nullptr;   // where the hop's log lines go (the call's log); null: nowhere
     const resolve_overrides* resolve = nullptr;   // the call's `resolve` input, if any
+    proxy_route route;   // the proxy of this hop (route.proxy null: direct)
+    mapped_error refused;   // set: the hop may not be sent (a bad proxy URL in the environment)
 };
 
 /// The `resolve` entry this hop's host and port use instead of DNS, if any.
@@ -72,6 +74,14 @@ inline std::string hop_pool_key(const hop_input& in, bool& use_tls)
     }
     // A connection made to overridden addresses is not one to what DNS says.
     if (const auto* o = override_for(in)) key += "|resolve " + o->shown;
+    // Through a proxy: the proxy and whose credentials (hashed: the key is never shown,
+    // and still need not hold a password).
+    if (const proxy_endpoint* p = in.route.proxy) {
+        key += "|proxy " + p->shown;
+        if (p->username)
+            key += " " + std::to_string(std::hash<std::string>{}(*p->username + '\0' + p->password.value_or("")));
+        if (const auto* o = in.route.proxy_fixed) key += "|resolve " + o->shown;
+    }
     return key;
 }
 
@@ -104,6 +114,12 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     // Asked once: the state belongs to the call's coroutine thread and outlives the hop.
     const auto cancel_state = co_await boost::asio::this_coro::cancellation_state;
     in.limits.url = in.url;
+    if (in.refused.code != corest::error::ok) {
+        out.error = std::move(in.refused);
+        co_return;
+    }
+    in.route.refused_status = &out.status;
+    in.route.refused_reason = &out.reason;
     bool use_tls = false;
     const std::string key = hop_pool_key(in, use_tls);
 
@@ -125,10 +141,12 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             out.timings = {};
         } else {
             const resolve_override* fixed = override_for(in);
-            if (fixed && in.log) in.log->push_back("resolve: " + fixed->shown + " (the resolve input, not DNS)");
+            if (in.log)
+                for (const auto* used : {in.route.proxy ? in.route.proxy_fixed : fixed})
+                    if (used) in.log->push_back("resolve: " + used->shown + " (the resolve input, not DNS)");
             std::unique_ptr<connection> made;
             co_await open_connection(*in.url, use_tls, in.tls, st.tls_contexts, in.connect_timeout, in.limits.deadline,
-                                     key, fixed, out.error, out.timings, made);
+                                     key, fixed, in.route, out.error, out.timings, made);
             if (!made) co_return;
             conn.fill(std::move(made));
         }

@@ -26,6 +26,10 @@ struct hop_head_options {
     std::string cookie_header;             // from the `cookies` input and the jar, already filtered
     std::optional<std::string> authorization;
     std::optional<std::pair<std::string, std::string>> api_key_header;
+    // Through an HTTP proxy to an http URL: the request line carries the absolute URL,
+    // and the proxy's credentials go with it.
+    bool absolute_form = false;
+    std::optional<std::string> proxy_authorization;
 };
 
 inline bool header_is(std::string_view name, std::string_view lower)
@@ -48,7 +52,9 @@ inline std::string build_request_head(const request& r, const boost::urls::url_v
     // of it (benchmarks/README.md, "What the memory of a waiting call shaped").
     thread_local std::string head;
     head.clear();
-    head.append(method_name(o.method)).append(1, ' ').append(request_target(url)).append(" HTTP/1.1\r\n");
+    head.append(method_name(o.method)).append(1, ' ');
+    if (o.absolute_form) head.append(detail::to_lower(url.scheme())).append("://").append(host_header(url));
+    head.append(request_target(url)).append(" HTTP/1.1\r\n");
     auto line = [&](std::string_view name, std::string_view value) {
         head.append(name).append(": ").append(value).append("\r\n");
     };
@@ -80,6 +86,7 @@ inline std::string build_request_head(const request& r, const boost::urls::url_v
         line("Cookie", merged);
     }
     if (o.authorization) line("Authorization", *o.authorization);
+    if (o.proxy_authorization) line("Proxy-Authorization", *o.proxy_authorization);
     if (o.api_key_header) line(o.api_key_header->first, o.api_key_header->second);
     if (has_body) {
         if (!body.content_type.empty() && !caller_sets(r.headers, "content-type")) line("Content-Type", body.content_type);

@@ -9,7 +9,9 @@
 
 #include <corest/detail/json_limits.hpp>
 #include <corest/detail/resolve_input.hpp>
+#include <corest/proxy.hpp>
 #include <corest/request.hpp>
+#include <corest/url.hpp>
 
 #include <boost/json/kind.hpp>
 #include <boost/json/object.hpp>
@@ -272,11 +274,12 @@ inline pkey_ptr parse_pem_private_key(std::string_view text)
 inline input_check check_tls_files_uncached(const request& r)
 {
     input_check problem;
-    if (r.cacert) {
-        auto text = read_pem_input("cacert", *r.cacert, true, problem);
+    for (auto [name, value] : {std::pair{"cacert", &r.cacert}, std::pair{"proxy_cacert", &r.proxy_cacert}}) {
+        if (!*value) continue;
+        auto text = read_pem_input(name, **value, true, problem);
         if (!text) return problem;
         if (parse_pem_certificates(*text).empty())
-            return invalid_input(input_ref("cacert") + " does not hold a valid PEM certificate");
+            return invalid_input(input_ref(name) + " does not hold a valid PEM certificate");
     }
     if (r.client_cert.has_value() != r.client_key.has_value())
         return invalid_input(r.client_cert ? input_ref("client_cert") + " needs input \"client_key\" (mutual TLS takes both)"
@@ -315,7 +318,7 @@ public:
 
     input_check check(const request& r)
     {
-        if (!r.cacert && !r.client_cert && !r.client_key) return {};
+        if (!r.cacert && !r.client_cert && !r.client_key && !r.proxy_cacert) return {};
         const auto now = std::chrono::steady_clock::now();
         std::unique_lock lock(mutex_);
         auto key = cache_key(r, now);
@@ -358,7 +361,7 @@ private:
     std::optional<std::string> cache_key(const request& r, std::chrono::steady_clock::time_point now)
     {
         std::string key;
-        for (const auto* v : {&r.cacert, &r.client_cert, &r.client_key}) {
+        for (const auto* v : {&r.cacert, &r.client_cert, &r.client_key, &r.proxy_cacert}) {
             key += '\x1e';
             if (!*v) continue;
             key += **v;
@@ -646,6 +649,19 @@ inline input_check check_policies(const request& r)
 /// MISSING_INPUT / INVALID_INPUT naming the first bad input (dotted path).
 /// Reads the files a request names (multipart files, PEM paths) but sends
 /// nothing; secret values never appear in the message. Thread-safe.
+inline input_check check_proxy(const request& r)
+{
+    if (r.proxy.how == proxy_setting::mode::url) {
+        if (has_line_break(r.proxy.url)) return invalid_input(input_ref("proxy") + " must not contain a CR, LF or NUL character");
+        std::string why;
+        if (!parse_proxy_url(r.proxy.url, why))
+            return invalid_input(input_ref("proxy") + " \"" + url_for_message(r.proxy.url) + "\" " + why);
+    }
+    if (r.no_proxy && has_line_break(*r.no_proxy))
+        return invalid_input(input_ref("no_proxy") + " must not contain a CR, LF or NUL character");
+    return {};
+}
+
 inline input_check check_resolve(const request& r)
 {
     for (const auto& e : r.resolve) {
@@ -667,7 +683,7 @@ inline input_check check_resolve(const request& r)
 
 inline input_check validate(const request& r)
 {
-    for (auto check : {check_target, check_params, check_resolve, check_headers_and_cookies, check_body,
+    for (auto check : {check_target, check_params, check_resolve, check_proxy, check_headers_and_cookies, check_body,
                        check_authentication, check_tls_files, check_policies})
         if (auto c = check(r); !c.ok()) return c;
     return {};

@@ -438,6 +438,14 @@ inline void map_input(input_reader& in, request& r, std::string_view key, const 
                                                                   + quote_value(v.get_string()));
         else in.wrong(key, "the string \"1.2\" or \"1.3\"", v);
     }
+    else if (key == "proxy") {
+        if (v.is_null()) r.proxy = {};
+        else if (v.is_bool() && !v.get_bool()) r.proxy = {proxy_setting::mode::none, {}};
+        else if (v.is_string()) r.proxy = {proxy_setting::mode::url, std::string(v.get_string())};
+        else in.wrong(key, "a proxy URL, false (no proxy) or null (from the environment)", v, false);
+    }
+    else if (key == "no_proxy") opt_string(r.no_proxy);
+    else if (key == "proxy_cacert") opt_string(r.proxy_cacert);
     else if (key == "allow_redirects") flag(r.allow_redirects);
     else if (key == "max_redirects")
         r.max_redirects = static_cast<unsigned>(in.integer(key, v, 0, std::numeric_limits<unsigned>::max(), "an integer >= 0"));

@@ -13,6 +13,7 @@
 #include <corest/detail/deadline.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/tls_context.hpp>
+#include <corest/proxy.hpp>
 #include <corest/request.hpp>
 #include <corest/url.hpp>
 
@@ -36,6 +37,8 @@ struct call_extras {
     std::optional<corest::secret> oauth_token;
     std::vector<std::string> secrets;   // values scrubbed from the result's message and log
     std::unique_ptr<const resolve_overrides> resolve;   // the `resolve` input, checked
+    std::optional<proxy_endpoint> hop_proxy;   // the proxy of the hop being sent
+    std::optional<tls_settings> proxy_tls;     // the TLS settings for an https:// proxy
 };
 
 /// One call's state outside its attempts. Never moved or copied: the state machine and

@@ -23,6 +23,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -90,6 +91,42 @@ inline hop_input hop_input_for(client_state& st, call_context& x, const call_fsm
     if (https && !x.tls) x.tls = st.tls_profiles.get(req);
 
     hop_input in;
+    // Every hop chooses its proxy afresh (a redirect to a no_proxy host goes direct).
+    if (req.proxy.how == proxy_setting::mode::url ||
+        (req.proxy.how == proxy_setting::mode::environment && st.has_proxy_env)) {
+        const origin o = origin_of(current);
+        proxy_choice choice = choose_proxy(o.scheme, o.host, o.port, req.proxy, req.no_proxy, st.proxy_env);
+        call_extras& e = x.extra();
+        if (!choice.problem.empty()) {
+            in.refused = {corest::error::invalid_input, choice.problem};
+        } else if (choice.proxy) {
+            e.hop_proxy = std::move(choice.proxy);
+            if (const auto& pw = e.hop_proxy->password;
+                pw && !pw->empty() && std::find(e.secrets.begin(), e.secrets.end(), *pw) == e.secrets.end())
+                e.secrets.push_back(*pw);
+            in.route.proxy = &*e.hop_proxy;
+            if (e.hop_proxy->type == proxy_endpoint::kind::https) {
+                if (!e.proxy_tls) {
+                    tls_settings t;
+                    t.verify_ssl = req.verify_ssl;
+                    t.cacert = req.proxy_cacert.value_or("");
+                    t.min_version = req.tls_min_version;
+                    e.proxy_tls = std::move(t);
+                }
+                in.route.proxy_tls = &*e.proxy_tls;
+            }
+            if (e.resolve) in.route.proxy_fixed = e.resolve->find(e.hop_proxy->host, e.hop_proxy->port);
+            const bool http_proxy = e.hop_proxy->type == proxy_endpoint::kind::http ||
+                                    e.hop_proxy->type == proxy_endpoint::kind::https;
+            if (http_proxy && !https) {   // plain http: to the proxy in absolute form
+                head.absolute_form = true;
+                if (e.hop_proxy->username)
+                    head.proxy_authorization =
+                        proxy_basic_authorization(*e.hop_proxy->username, e.hop_proxy->password.value_or(""));
+            }
+        }
+        if (!choice.problem.empty() || choice.proxy || choice.why == "direct (no_proxy)") x.log.push_back(choice.why);
+    }
     in.url = &current;
     in.head = build_request_head(req, current, x.body(), head);
     in.body = c.send_body ? &x.body() : nullptr;
