@@ -29,6 +29,7 @@ struct options {
     double duration = 0;        // seconds of measurement after warm-up; 0 = bounded by --requests
     std::size_t requests = 0;   // total requests; 0 = bounded by --duration
     std::optional<std::string> cacert;
+    std::optional<std::string> proxy;   // every call through this proxy URL
 
     // Duration runs warm every worker up (one unmeasured request each: connect, TLS)
     // so p99 is the steady state, not 1024 handshakes. A --requests run (the
@@ -39,7 +40,8 @@ struct options {
 [[noreturn]] inline void usage(const char* prog)
 {
     std::fprintf(stderr,
-                 "usage: %s --url URL [--concurrency N] (--duration SECONDS | --requests N) [--cacert FILE]\n", prog);
+                 "usage: %s --url URL [--concurrency N] (--duration SECONDS | --requests N) [--cacert FILE]\n"
+                 "       [--proxy URL]\n", prog);
     std::exit(2);
 }
 
@@ -55,6 +57,7 @@ inline options parse_args(int argc, char** argv)
         else if (a == "--duration") o.duration = std::strtod(v, nullptr);
         else if (a == "--requests") o.requests = std::strtoul(v, nullptr, 10);
         else if (a == "--cacert") o.cacert = v;
+        else if (a == "--proxy") o.proxy = v;
         else usage(argv[0]);
     }
     if (o.url.empty() || o.concurrency == 0 || (o.duration <= 0 && o.requests == 0)) usage(argv[0]);

@@ -36,6 +36,7 @@ int main(int argc, char** argv)
     corest::request req;
     req.url = opt.url;
     if (opt.cacert) req.cacert = *opt.cacert;
+    if (opt.proxy) req.proxy = {corest::proxy_setting::mode::url, *opt.proxy};
 
     bench::run_state run(opt);
     bench::run_workers(ioc, run, "corest", [&](std::size_t) { return corest_session{&client, &req}; });

@@ -56,6 +56,7 @@ int main(int argc, char** argv)
         curl_easy_setopt(t.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
         curl_easy_setopt(t.easy, CURLOPT_USERAGENT, "bench-curl");
         if (opt.cacert) curl_easy_setopt(t.easy, CURLOPT_CAINFO, opt.cacert->c_str());
+        if (opt.proxy) curl_easy_setopt(t.easy, CURLOPT_PROXY, opt.proxy->c_str());
     }
     run.begin();
     std::size_t active = 0;

@@ -86,9 +86,11 @@ def table(path):
                 med[c] = {"rps": median(rs, "rps"), "p50": median(rs, "p50_ms"), "p99": median(rs, "p99_ms"),
                           "rss": rss / 1024 if rss is not None else None}
                 errors = sum(int(r.get("errors", 0)) for r in rs)
-                out.append("%-16s %-10s %10s %9s %9s %13s %7d" % (
+                tunnels = median(rs, "tunnels")   # proxy scenarios: CONNECTs the proxy logged per run
+                out.append("%-16s %-10s %10s %9s %9s %13s %7d%s" % (
                     s, CLIENT_NAMES[c], fmt(med[c]["rps"], ".0f"), fmt(med[c]["p50"], ".3f"),
-                    fmt(med[c]["p99"], ".3f"), fmt(med[c]["rss"], ".1f"), errors))
+                    fmt(med[c]["p99"], ".3f"), fmt(med[c]["rss"], ".1f"), errors,
+                    "" if tunnels is None else "   %.0f CONNECTs" % tunnels))
             for other in ("curl", "beast"):
                 if "corest" in med and other in med:
                     a, b = med["corest"], med[other]

@@ -15,7 +15,7 @@ REPS=${REPS:-3}
 DURATION=${DURATION:-10}          # seconds per measured run (whole seconds: wrk takes no fraction)
 INFLIGHT=${INFLIGHT:-10000}       # calls held in flight at once in the memory scenario
 SLOW_DELAY=${SLOW_DELAY:-2}       # seconds the slow server waits before answering
-SCENARIOS=${SCENARIOS:-"http-c1 http-c64 http-c1024 tls-c64 1mib-c8 inflight"}
+SCENARIOS=${SCENARIOS:-"http-c1 http-c64 http-c1024 tls-c64 proxy-tls-c64 1mib-c8 inflight"}
 CLIENTS=${CLIENTS:-"corest curl beast wrk"}
 
 log() { printf '%s\n' "$*" >&2; }
@@ -64,7 +64,7 @@ s=[socket.socket() for _ in range(int(sys.argv[1]))]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(" ".join(str(x.getsockname()[1]) for x in s))' "$1"
 }
-read -r HTTP_PORT TLS_PORT SLOW_PORT < <(free_ports 3)
+read -r HTTP_PORT TLS_PORT SLOW_PORT SQUID_PORT < <(free_ports 4)
 
 wait_port() {   # until 127.0.0.1:$1 accepts, at most 10 s
   for _ in $(seq 100); do
@@ -132,6 +132,39 @@ PIDS+=($!)
 PIDS+=($!)
 wait_port "$HTTP_PORT"; wait_port "$TLS_PORT"; wait_port "$SLOW_PORT"
 
+# ---- squid, for proxy-tls-c64: an open proxy on loopback, no cache, its access log counting
+# the CONNECT tunnels each client opened (a line per tunnel, written when it closes).
+SQUID_LOG="$WORK/squid/access.log"
+if [[ " $SCENARIOS " == *" proxy-tls-c64 "* ]]; then
+  SQUID=${SQUID:-$(command -v squid || echo /usr/sbin/squid)}
+  mkdir -p "$WORK/squid"
+  chmod 777 "$WORK/squid"   # as root squid runs as the user "proxy"
+  SQUID_USER_LINE=""
+  [[ $(id -u) == 0 ]] && SQUID_USER_LINE="cache_effective_user proxy"
+  cat > "$WORK/squid/squid.conf" <<EOF
+http_port 127.0.0.1:$SQUID_PORT
+pid_filename $WORK/squid/squid.pid
+$SQUID_USER_LINE
+access_log stdio:$SQUID_LOG
+cache_log $WORK/squid/cache.log
+cache_store_log none
+logfile_rotate 0
+coredump_dir $WORK/squid
+cache deny all
+cache_mem 8 MB
+shutdown_lifetime 0 seconds
+visible_hostname corest-bench-proxy
+max_filedescriptors $nofile
+acl local src 127.0.0.1/32
+http_access allow local
+http_access deny all
+EOF
+  "${PIN_SERVER[@]}" "$SQUID" -N -f "$WORK/squid/squid.conf" </dev/null >"$WORK/squid/stdout.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$SQUID_PORT"
+fi
+tunnels_so_far() { grep -c ' CONNECT ' "$SQUID_LOG" 2>/dev/null || true; }
+
 # ---- scenarios ----------------------------------------------------------------
 RAW="$WORK/raw.txt"
 : > "$RAW"
@@ -147,7 +180,13 @@ run_one() {
     line=$("${PIN_CLIENT[@]}" timeout $(( DURATION + 60 )) "${time_cmd[@]}" \
              wrk -t1 -c"$conc" -d"${DURATION}s" --latency "$url" | python3 "$HERE/report.py" wrk "$conc" "$WORK/wrk.rss") || true
   else
+    local tunnels_before
+    tunnels_before=$(tunnels_so_far)
     line=$("${PIN_CLIENT[@]}" timeout $(( DURATION * 2 + 120 )) "$BIN/bench_$client" --url "$url" --concurrency "$conc" "$@") || true
+    if [[ $scenario == proxy-* ]]; then
+      sleep 1   # squid logs a tunnel when it closes, as the client exits
+      line="$line tunnels=$(( $(tunnels_so_far) - tunnels_before ))"
+    fi
   fi
   [[ $line == *client=* ]] || line="client=$client requests=0 errors=1 failed=1"
   log "  $scenario rep $rep: $line"
@@ -161,6 +200,8 @@ load() {
   for rep in $(seq "$REPS"); do
     for client in $CLIENTS; do
       [[ $client == wrk && $HAVE_WRK == 0 ]] && continue
+      # Through a proxy: the clients that speak proxies (raw Beast and wrk do not).
+      [[ $scenario == proxy-* && $client != corest && $client != curl ]] && continue
       run_one "$scenario" "$client" "$rep" "$conc" "$url" --duration "$DURATION" "$@"
     done
   done
@@ -183,6 +224,8 @@ for s in $SCENARIOS; do
     http-c64) load "$s" 64 "http://127.0.0.1:$HTTP_PORT/" ;;
     http-c1024) load "$s" 1024 "http://127.0.0.1:$HTTP_PORT/" ;;
     tls-c64) load "$s" 64 "https://127.0.0.1:$TLS_PORT/" --cacert "$WORK/ca.pem" ;;
+    proxy-tls-c64) load "$s" 64 "https://127.0.0.1:$TLS_PORT/" --cacert "$WORK/ca.pem" \
+                     --proxy "http://127.0.0.1:$SQUID_PORT" ;;
     1mib-c8) load "$s" 8 "http://127.0.0.1:$HTTP_PORT/1mib.txt" ;;
     inflight) inflight ;;
     *) log "unknown scenario $s"; exit 2 ;;

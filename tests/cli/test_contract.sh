@@ -17,6 +17,8 @@ wire_port=${wire##*:}
 wire2_port=${wire2##*:}
 tls_url=$(server tls)
 tls_port=${tls_url##*:}
+tls13_url=$(server tls13_only)
+tls13_port=${tls13_url##*:}
 certs=$(server certs)
 
 # enc TEXT: TEXT percent-encoded for a query value.
@@ -391,6 +393,32 @@ sleep 0.5
 after=$(grep -c "CONNECT localhost:$tls_port" "$squid_log" || true)
 ((after - before == 1)) || fail "expected 1 CONNECT for 3 sequential calls, squid logged $((after - before))"
 
+begin "a tunnel carries only its target: another target through the same proxy opens its own"
+other_before=$(grep -c "CONNECT localhost:$tls13_port" "$squid_log" || true)
+printf '{"url": "%s/hello?px2b=1", "cacert": "%s/ca.pem", "proxy": "%s"}\n{"url": "%s/hello?px2b=2", "cacert": "%s/ca.pem", "proxy": "%s"}\n' \
+  "$tls_url" "$certs" "$squid" "https://localhost:$tls13_port" "$certs" "$squid" >"$work/px2b.jsonl"
+run /dev/null --batch "$work/px2b.jsonl" --concurrency 1
+expect_rc 0
+expect_py "[l['text'] for l in lines] == ['hello, world\n'] * 2 and all(l['timings']['connect'] > 0 for l in lines)"
+sleep 0.5
+other_after=$(grep -c "CONNECT localhost:$tls13_port" "$squid_log" || true)
+((other_after - other_before == 1)) || fail "the second target did not get its own tunnel"
+
+begin "CONNECT with the proxy's credentials, and answers that are not the target's"
+run_inputs "{\"url\": \"$tls_url/hello?px2c\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"http://$proxy_user:$proxy_password@127.0.0.1:$squid_auth_port\"}"
+expect_rc 0
+squid_logged "CONNECT localhost:$tls_port $proxy_user" || fail "squid did not log the authenticated tunnel"
+expect_no_leak "$proxy_password"
+# squid answers 503 when the target's port is closed: the proxy's error, not the target's status.
+run_inputs "{\"url\": \"https://127.0.0.1:1/x\", \"proxy\": \"$squid\", \"retry_on_connection_error\": false}"
+expect_rc 1
+expect_py "d['error'] == 'PROXY_ERROR' and 'status_code' not in d and '503' in d['message']"
+# A plain http request the proxy itself refuses: its 403 is the response.
+run_inputs "{\"url\": \"$wire/refused-by-proxy\", \"proxy\": \"$squid\"}"
+expect_rc 1
+expect_py "d['error'] == 'FORBIDDEN' and d['status_code'] == 403"
+[[ $(wire_count /refused-by-proxy) == 0 ]] || fail "the refused call reached the target"
+
 begin "a proxy that wants credentials: 407 is PROXY_AUTHENTICATION_REQUIRED"
 run_inputs "{\"url\": \"$tls_url/hello\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"$squid_auth\"}"
 expect_rc 1
@@ -457,6 +485,11 @@ http_proxy=$squid no_proxy="127.0.0.1:$wire_port" run_inputs "{\"url\": \"$wire/
 expect_py "d['log'][0] == 'direct (no_proxy)'"
 run_inputs "{\"url\": \"$wire/px13\"}" --proxy "$squid"
 squid_logged "GET $wire/px13" || fail "--proxy was not used"
+# no_proxy applies to an explicit proxy too.
+run_inputs "{\"url\": \"$wire/px13b\", \"proxy\": \"$squid\", \"no_proxy\": \"other.example, 127.0.0.0/8\"}"
+expect_rc 0
+expect_py "d['log'][0] == 'direct (no_proxy)'"
+grep -qF "px13b" "$squid_log" && fail "a no_proxy host went through squid"
 run_inputs "{\"url\": \"$wire/px14\", \"proxy\": false}" --proxy "$squid"
 expect_py "not any(l.startswith('proxy') for l in d['log'])"
 # A first hop through squid, a redirect to a no_proxy port that goes direct.
