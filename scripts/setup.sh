@@ -7,8 +7,9 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev zlib1g-dev libidn2-dev libpsl-dev pkg-config libyaml-cpp-dev libcurl4-openssl-dev
-  nginx-light python3 python3-httpbin gunicorn openssl squid stunnel4 microsocks
+  libssl-dev zlib1g-dev libidn2-dev libpsl-dev libnghttp2-dev pkg-config libyaml-cpp-dev libcurl4-openssl-dev
+  nginx-light python3 python3-httpbin python3-h2 gunicorn openssl squid stunnel4 microsocks
+  nghttp2-server nghttp2-client
 )
 for extra in "$@"; do
   case $extra in

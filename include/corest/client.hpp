@@ -83,7 +83,10 @@ public:
 
     ~client()
     {
-        if (state_) state_->pool.close_idle();
+        if (state_) {
+            state_->pool.close_idle();
+            state_->h2.close_all();
+        }
     }
 
     /// Runs one call with its own copy of `req`: `co_await client.execute(req)`.

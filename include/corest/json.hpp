@@ -41,6 +41,8 @@ inline const std::vector<std::string_view>& input_names()
         "verify_ssl", "check_hostname", "cacert", "client_cert", "client_key", "tls_min_version",
         // proxies
         "proxy", "no_proxy", "proxy_cacert",
+        // protocol
+        "http_version",
         // redirects
         "allow_redirects", "max_redirects",
         // timeouts

@@ -79,6 +79,13 @@ using request_body = std::variant<std::monostate, json_body, text_body, urlencod
 
 enum class tls_version { v1_2, v1_3 };
 
+/// The `http_version` input: which HTTP a call may speak.
+enum class http_version_mode : unsigned char {
+    automatic,   // "auto": https offers h2 and http/1.1 by ALPN; http speaks HTTP/1.1
+    v1_1,        // "1.1": never HTTP/2
+    v2           // "2": HTTP/2 only (ALPN h2 over https, prior knowledge over http)
+};
+
 struct retry_backoff_policy {
     double initial = 1;       // seconds
     double maximum = 60;      // seconds; also caps Retry-After
@@ -150,6 +157,8 @@ struct request {
     proxy_setting proxy;                     // default: the environment's, when the client reads it
     std::optional<std::string> no_proxy;     // hosts reached directly; default: the environment's
     std::optional<std::string> proxy_cacert; // PEM text or path: the CAs of an https:// proxy
+
+    http_version_mode http_version = http_version_mode::automatic;
 
     // Redirects
     bool allow_redirects = true;

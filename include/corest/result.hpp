@@ -53,6 +53,7 @@ struct result {
     std::optional<std::uint64_t> size;
 
     std::string url;
+    std::string http_version;            // "1.1" or "2" when a response arrived, else empty
     std::vector<history_entry> history;
     unsigned attempts = 0;
     corest::timings timings;

@@ -79,11 +79,12 @@ expect_no_cr() {
 
 
 # expect_wire TAG EXPR: the latest request the wire server (tests/fixtures/wire_server.py)
-# received whose target contains TAG, as `w`, makes the Python expression EXPR true. In EXPR:
+# received whose target contains TAG, as `w`, makes the Python expression EXPR true (with
+# wire_log_key=wire_h2_log: the HTTP/2 recorder's, tests/fixtures/h2_server.py). In EXPR:
 # w["method"], w["target"], w["port"], h("Name") (the first value of that header, any case,
 # or None), hs("Name") (all its values), body (bytes), and form (body parsed as a form).
 expect_wire() {
-  "$py" - "$(server wire_log)" "$1" "$2" >"$work/wire" <<'PY' || fail "on the wire, expected: $2 (request: $(head -c 3000 "$work/wire"))"
+  "$py" - "$(server "${wire_log_key:-wire_log}")" "$1" "$2" >"$work/wire" <<'PY' || fail "on the wire, expected: $2 (request: $(head -c 3000 "$work/wire"))"
 import base64, json, sys, urllib.parse
 log, tag, expr = sys.argv[1:]
 found = [e for e in map(json.loads, open(log, encoding="utf-8")) if tag in e["target"]]

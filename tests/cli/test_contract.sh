@@ -353,6 +353,34 @@ run_inputs "{\"url\": \"$wire/tm3/respond?delay=2\", \"total_timeout\": 0.4}"
 expect_rc 1
 expect_py "d['error'] == 'TIMEOUT' and d['message'] == 'the total_timeout of 0.4 s ran out while waiting for the response from $wire (read)'"
 
+# ---- HTTP/2 -------------------------------------------------------------------------------
+wire_h2c=$(server wire_h2c)
+begin "http_version 2: h2c to the HTTP/2 recorder, secrets on the wire, the output says 2"
+run_inputs "{\"url\": \"$wire_h2c/h2cli?q={{secrets.tok}}\", \"http_version\": \"2\", \"method\": \"post\",
+  \"headers\": {\"X-Token\": \"{{secrets.tok}}\"}, \"urlencoded\": {\"f\": \"{{secrets.tok}}\", \"n\": 1.5}}" \
+  --secrets "$work/secrets.json"
+expect_rc 0
+expect_py "d['http_version'] == '2' and d['status_code'] == 200"
+wire_log_key=wire_h2_log expect_wire /h2cli "w['version'] == 'HTTP/2' and w['target'] == '/h2cli?q=$tok' and h('x-token') == '$tok' and form['f'] == ['$tok'] and form['n'] == ['1.5'] and h('content-type') == 'application/x-www-form-urlencoded'"
+no_secret_printed
+
+begin "http_version is auto, 1.1 or 2; the output has it whenever a response arrived"
+run_inputs "{\"url\": \"$wire/h2v1\", \"http_version\": \"3\"}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and 'http_version' in d['message'] and 'http_version' not in d"
+run_inputs "{\"url\": \"$wire/h2v2\", \"http_version\": 2}"
+expect_rc 2
+expect_py "d['error'] == 'INVALID_INPUT' and 'http_version' in d['message']"
+run_inputs "{\"url\": \"$(respond_url "$wire" /h2v3 404)\"}"
+expect_rc 1
+expect_py "d['error'] == 'NOT_FOUND' and d['http_version'] == '1.1'"
+run_inputs "{\"url\": \"http://127.0.0.1:1/h2v4\", \"retry_on_connection_error\": false}"
+expect_py "d['error'] == 'CONNECT_FAILED' and 'http_version' not in d"
+# An http:// URL with "2" speaks h2c: an HTTP/1.1-only server does not answer it as HTTP/2.
+run_inputs "{\"url\": \"$wire/h2v5\", \"http_version\": \"2\", \"retry_on_connection_error\": false}"
+expect_rc 1
+expect_py "d['error'] in ('PROTOCOL_ERROR', 'CONNECTION_CLOSED') and 'http_version' not in d"
+
 # ---- proxies ------------------------------------------------------------------------------
 squid=$(server proxy)
 squid_auth=$(server proxy_auth)

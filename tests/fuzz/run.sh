@@ -35,7 +35,7 @@ seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 
 fuzz_src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-all_targets=(request_json url multipart retry_after set_cookie body_classify response_reader)
+all_targets=(request_json url multipart retry_after set_cookie body_classify response_reader h2_session)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 

@@ -31,9 +31,15 @@ struct test_servers
     std::string mtls;            // https://localhost:P7 requires a client cert from ca.pem
     std::string tls13_only;      // https://localhost:P8 TLS 1.3 only
     std::string tls12_only;      // https://localhost:P9 TLS 1.2 only
+    std::string h2;              // https://localhost nginx with HTTP/2 (ALPN h2, http/1.1)
+    std::string h2c;             // http://127.0.0.1 nginx with HTTP/2 by prior knowledge
+    std::string h2_goaway;       // https://localhost nginx HTTP/2, GOAWAY after 50 requests per connection
     std::string wire;            // http://127.0.0.1:P10 the wire recorder (fixtures/wire_server.py)
     std::string wire2;           // http://127.0.0.1:P11 the same recorder on another port
     std::string wire_log;        // its log: one JSON line per request received
+    std::string wire_h2c;        // http://127.0.0.1 the HTTP/2 recorder and fault server (fixtures/h2_server.py), h2c
+    std::string wire_h2;         // https://localhost the same over TLS (ALPN h2)
+    std::string wire_h2_log;     // its log, in the wire recorder's form
     std::string proxy;           // http://127.0.0.1:P12 squid, open to loopback
     std::string proxy_auth;      // http://127.0.0.1:P13 squid, basic auth proxy_user/proxy_password
     std::string proxy_tls;       // https://localhost:P14 stunnel in front of squid (an https:// proxy)
@@ -93,9 +99,15 @@ inline test_servers load_test_servers()
     s.mtls = field("mtls");
     s.tls13_only = field("tls13_only");
     s.tls12_only = field("tls12_only");
+    s.h2 = field("h2");
+    s.h2c = field("h2c");
+    s.h2_goaway = field("h2_goaway");
     s.wire = field("wire");
     s.wire2 = field("wire2");
     s.wire_log = field("wire_log");
+    s.wire_h2c = field("wire_h2c");
+    s.wire_h2 = field("wire_h2");
+    s.wire_h2_log = field("wire_h2_log");
     s.proxy = field("proxy");
     s.proxy_auth = field("proxy_auth");
     s.proxy_tls = field("proxy_tls");

@@ -67,11 +67,12 @@ inline std::string base64_decode(std::string_view in)
 
 } // namespace detail
 
-/// The latest request with `tag` in its target, if one arrived.
-inline std::optional<wire_entry> wire_request(std::string_view tag)
+/// The latest request with `tag` in its target, if one arrived; `log` is the wire
+/// recorder's (default) or the HTTP/2 recorder's (servers().wire_h2_log).
+inline std::optional<wire_entry> wire_request(std::string_view tag, const std::string& log = servers().wire_log)
 {
-    std::ifstream in(servers().wire_log);
-    if (!in) throw std::runtime_error("cannot read the wire log " + servers().wire_log);
+    std::ifstream in(log);
+    if (!in) throw std::runtime_error("cannot read the wire log " + log);
     std::optional<wire_entry> found;
     for (std::string line; std::getline(in, line);) {
         const auto doc = boost::json::parse(line).as_object();

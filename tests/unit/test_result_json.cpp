@@ -98,6 +98,7 @@ BOOST_AUTO_TEST_CASE(success_with_json_body)
     r.kind = corest::body_kind::json;
     r.json_body = boost::json::object{{"a", 1}};
     r.encoding = "utf-8";
+    r.http_version = "1.1";
     r.history = {{301, "http://example.com/x"}, {302, "https://example.com/y"}};
     r.attempts = 2;
     r.timings = {0.5, 0.25, 0.125, 1.5, 2.0};
@@ -105,7 +106,8 @@ BOOST_AUTO_TEST_CASE(success_with_json_body)
 
     auto o = corest::to_json(r);
     std::vector<std::string> expected{"status", "message", "status_code", "reason", "headers", "cookies",
-                                      "encoding", "json", "url", "history", "attempts", "timings", "log"};
+                                      "encoding", "json", "url", "http_version", "history", "attempts",
+                                      "timings", "log"};
     BOOST_TEST(keys_of(o) == expected, boost::test_tools::per_element());
     BOOST_TEST(o.at("status").as_string() == "success");
     BOOST_TEST(o.at("message").as_string() == "");

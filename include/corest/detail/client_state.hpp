@@ -9,6 +9,7 @@
 #include <corest/detail/pool/pool.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/detail/token_cache.hpp>
+#include <corest/detail/pool/h2_pool.hpp>
 #include <corest/detail/url_cache.hpp>
 #include <corest/pool.hpp>
 #include <corest/proxy.hpp>
@@ -17,7 +18,7 @@
 
 namespace corest::detail {
 
-struct client_state {
+struct client_state : std::enable_shared_from_this<client_state> {
     client_state(boost::asio::any_io_executor ex, pool_options pool_opts, bool proxies_from_environment = false)
         : executor(std::move(ex)), pool(pool_opts)
     {
@@ -28,6 +29,7 @@ struct client_state {
 
     boost::asio::any_io_executor executor;
     connection_pool pool;
+    h2_pool h2;   // the HTTP/2 connections, shared by calls
     tls_context_cache tls_contexts;
     tls_profile_cache tls_profiles;
     circuit_breaker_registry<> breakers;

@@ -21,11 +21,13 @@
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -108,24 +110,58 @@ inline boost::asio::awaitable<void> resolve_host(const connect_target& target, c
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
 }
 
+/// The ALPN protocol list (wire format) a call offers a TLS server for `mode`.
+inline std::string_view alpn_offer(http_version_mode mode)
+{
+    using namespace std::string_view_literals;
+    switch (mode) {
+    case http_version_mode::v1_1: return "\x08http/1.1"sv;
+    case http_version_mode::v2: return "\x02h2"sv;
+    default: return "\x02h2\x08http/1.1"sv;
+    }
+}
+
+/// The protocol the server picked by ALPN ("h2", "http/1.1"), empty when none.
+template <class TlsStream>
+std::string_view alpn_selected(TlsStream& stream)
+{
+    const unsigned char* data = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(stream.native_handle(), &data, &len);
+    return data ? std::string_view(reinterpret_cast<const char*>(data), len) : std::string_view();
+}
+
 /// The TLS handshake of `stream` (over the connection's socket) with `host`, within
 /// `limit`; false (with `error` and the socket closed) when it fails. `shown` names the
-/// peer in messages. A coroutine of its own, like resolve_host.
+/// peer in messages; `alpn` (wire format, empty: none) is offered. A coroutine of its own,
+/// like resolve_host.
 template <class TlsStream>
 boost::asio::awaitable<bool> handshake(TlsStream& stream, connection& conn, const std::string& host, bool ip_literal,
                                        std::string shown, const tls_settings& tls, const wait_limit& limit,
-                                       mapped_error& error)
+                                       mapped_error& error, std::string_view alpn = {})
 {
     namespace net = boost::asio;
     if (!prepare_tls_session(stream, host, ip_literal, tls)) {
         error = {corest::error::tls_error, "could not set the TLS server name for " + shown};
         co_return false;
     }
+    if (!alpn.empty() &&
+        SSL_set_alpn_protos(stream.native_handle(), reinterpret_cast<const unsigned char*>(alpn.data()),
+                            static_cast<unsigned>(alpn.size())) != 0) {
+        error = {corest::error::tls_error, "could not offer ALPN protocols to " + shown};
+        co_return false;
+    }
     apply_limit(conn.tcp(), limit);
     auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::client, as_result_on_tls<TlsStream>());
     if (!ec) co_return true;
     long verify = SSL_get_verify_result(stream.native_handle());
-    if (ec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
+    if (ec.category() == net::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL)
+        error = {corest::error::protocol_error, "the server " + shown +
+                                                    " refused every protocol corest offered by ALPN (" +
+                                                    (alpn == alpn_offer(http_version_mode::v2) ? "h2" : "h2, http/1.1") +
+                                                    "): it does not speak HTTP/2"};
+    else if (ec != boost::beast::error::timeout && tls.verify_ssl && verify != X509_V_OK)
         error = {corest::error::tls_error, "TLS handshake with " + shown + " failed: " + verify_failure_reason(verify)};
     else
         error = map_limited_error(ec, phase::tls, limit, shown);
@@ -165,8 +201,9 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
                                                     const tls_settings* tls, tls_context_cache& contexts,
                                                     corest::seconds connect_timeout, const call_deadline& deadline,
                                                     const std::string& pool_key, const resolve_override* fixed,
-                                                    const proxy_route& route, mapped_error& error,
-                                                    corest::timings& timings, std::unique_ptr<connection>& result)
+                                                    const proxy_route& route, http_version_mode version,
+                                                    mapped_error& error, corest::timings& timings,
+                                                    std::unique_ptr<connection>& result)
 {
     namespace net = boost::asio;
     using tcp = net::ip::tcp;
@@ -301,16 +338,21 @@ inline boost::asio::awaitable<void> open_connection(const boost::urls::url_view_
     if (use_tls) {
         const auto t1 = clock::now();
         bool ok = false;
+        const std::string_view alpn = alpn_offer(version);
         if (proxy_tls) {
             conn->inner = std::make_unique<tls_in_tls_stream>(*conn->tls, *target_ctx);
             ok = co_await handshake(*conn->inner, *conn, target.host, target.ip_literal, target.display(), *tls,
-                                    remaining(), error);
+                                    remaining(), error, alpn);
+            if (ok) conn->http2 = alpn_selected(*conn->inner) == "h2";
         } else {
             ok = co_await handshake(*conn->tls, *conn, target.host, target.ip_literal, target.display(), *tls,
-                                    remaining(), error);
+                                    remaining(), error, alpn);
+            if (ok) conn->http2 = alpn_selected(*conn->tls) == "h2";
         }
         timings.tls = seconds_since(t1);
         if (!ok) co_return;
+    } else {
+        conn->http2 = version == http_version_mode::v2;   // h2c: HTTP/2 by prior knowledge
     }
     conn->tcp().expires_never();
     result = std::move(conn);

@@ -40,6 +40,7 @@ struct connection {
     std::string pool_key;
     std::chrono::steady_clock::time_point idle_since{};
     unsigned requests_served = 0;
+    bool http2 = false;   // speaks HTTP/2: the server picked h2 by ALPN, or h2c by prior knowledge
 
     timed_socket& tcp() { return tls ? tls->next_layer() : *plain; }
 

@@ -11,6 +11,8 @@
 #include <corest/detail/connect.hpp>
 #include <corest/detail/exchange.hpp>
 #include <corest/detail/http1/response.hpp>
+#include <corest/detail/http2/exchange.hpp>
+#include <corest/detail/pool/h2_pool.hpp>
 #include <corest/detail/pool/lease.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/response_headers.hpp>
@@ -34,6 +36,7 @@ struct hop_input : exchange_request {   // the head, body, HEAD flag and limits 
     std::vector<std::string>* log = nullptr;   // where the hop's log lines go (the call's log); null: nowhere
     const resolve_overrides* resolve = nullptr;   // the call's `resolve` input, if any
     proxy_route route;   // the proxy of this hop (route.proxy null: direct)
+    http_version_mode http_version = http_version_mode::automatic;
     mapped_error refused;   // set: the hop may not be sent (a bad proxy URL in the environment)
 };
 
@@ -103,6 +106,63 @@ inline boost::asio::awaitable<void> wait_for_slot(client_state& st, const hop_in
         lease.hold_slot();
 }
 
+/// A call that opens a connection that may speak HTTP/2 (h2_pool::start_opening): it tells
+/// the calls waiting for that connection when it is made or failed, on every way out.
+struct opening_guard {
+    h2_pool* pool = nullptr;
+    const std::string* key = nullptr;
+
+    opening_guard() = default;
+    opening_guard(h2_pool* p, const std::string* k) : pool(p), key(k) {}
+    opening_guard(const opening_guard&) = delete;
+    opening_guard& operator=(opening_guard&& o) noexcept
+    {
+        done();
+        pool = std::exchange(o.pool, nullptr);
+        key = o.key;
+        return *this;
+    }
+    ~opening_guard() { done(); }
+
+    explicit operator bool() const { return pool != nullptr; }
+    void done()
+    {
+        if (pool) std::exchange(pool, nullptr)->finished_opening(*key);
+    }
+};
+
+/// Runs the hop as a stream of `shared` (an HTTP/2 connection). True when it is over
+/// (out says how); false when the connection did not process it and it may be sent again
+/// on another connection.
+inline boost::asio::awaitable<bool> run_h2_stream(h2_connection& shared, hop_input& in, bool use_tls,
+                                                  const body_decider& decide, clock::time_point started,
+                                                  bool resent, hop_output& out)
+{
+    h2_send_outcome sent;
+    co_await h2_exchange(shared, in, use_tls ? "https" : "http", decide, out, sent);
+    if (sent.not_processed && resent) {
+        out.error = {corest::error::connection_closed,
+                     "the HTTP/2 connection to " + in.limits.target() +
+                         " did not process the request, nor did the one it was re-sent on (GOAWAY or REFUSED_STREAM)"};
+        sent.not_processed = false;
+    }
+    out.timings.ttfb = sent.head_at ? seconds_since(started) - seconds_since(*sent.head_at) : 0.0;
+    out.timings.total = seconds_since(started);
+    if (!sent.not_processed) co_return true;
+    // Not processed: nothing of it was kept.
+    out = hop_output{};
+    co_return false;
+}
+
+/// The log line of a request the server did not process on an HTTP/2 connection.
+inline void note_not_processed(const hop_input& in, bool reused)
+{
+    if (in.log)
+        in.log->push_back("the HTTP/2 connection to " + in.limits.target() +
+                          (reused ? " (reused)" : "") +
+                          " did not process the request (GOAWAY or REFUSED_STREAM); re-sending on another connection");
+}
+
 /// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the
 /// caller keeps them in its frame while the hop runs. Every local here is in the frame of
 /// every call in flight (GCC gives each its own slot): steps that do not wait are
@@ -122,13 +182,56 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     in.route.refused_reason = &out.reason;
     bool use_tls = false;
     const std::string key = hop_pool_key(in, use_tls);
+    // HTTP/2 is offered over https unless the call says 1.1, and spoken over http only
+    // when the call says 2 (prior knowledge). Not to a plain http URL through an HTTP
+    // proxy: that request goes to the proxy in absolute form.
+    const bool absolute_form = in.route.proxy && !use_tls &&
+                               (in.route.proxy->type == proxy_endpoint::kind::http ||
+                                in.route.proxy->type == proxy_endpoint::kind::https);
+    const bool h2_only = in.http_version == http_version_mode::v2;
+    const bool h2_possible =
+        !absolute_form && (h2_only || (use_tls && in.http_version == http_version_mode::automatic));
+    if (h2_only && absolute_form) {
+        out.error = {corest::error::invalid_input,
+                     "input \"http_version\" \"2\" cannot reach an http:// URL through the HTTP proxy " +
+                         in.route.proxy->shown + " (it takes requests in HTTP/1.1 absolute form)"};
+        co_return;
+    }
 
     for (int round = 0;; ++round) {
+        // A connection of the client's that speaks HTTP/2 to this key takes the stream.
+        if (h2_possible) {
+            if (std::shared_ptr<h2_connection> shared = st.h2.find(key, st.pool.options().idle_timeout)) {
+                out.timings = {};
+                if (co_await run_h2_stream(*shared, in, use_tls, decide, started, round > 0, out)) co_return;
+                note_not_processed(in, shared->streams_started() > 1);
+                continue;
+            }
+        }
+
         // The lease closes the connection on every way out below, unless it is given back.
         pool_lease conn(st.pool, key);
         // The re-send after a stale pooled connection goes on a new connection: another
-        // idle one may be just as stale (a server restart closes them all at once).
-        if (round == 0) conn.adopt(st.pool.take_idle(key, started));
+        // idle one may be just as stale (a server restart closes them all at once). A call
+        // that wants HTTP/2 only takes no HTTP/1.1 connection.
+        if (round == 0 && !h2_only) conn.adopt(st.pool.take_idle(key, started));
+        // Whoever opens a connection that may speak HTTP/2 tells the calls waiting for it
+        // when it is made (or failed); they share it instead of opening one each.
+        opening_guard opening;
+        if (!conn && h2_possible && st.h2.known(key) != h2_pool::protocol::http1) {
+            if (!st.h2.start_opening(key)) {
+                if (!co_await st.h2.wait_for_opening(key, in.limits.deadline.at())) {
+                    out.error = is_cancelled(cancel_state) ? cancelled_during(phase::pool, in.limits.target())
+                                                           : timeout_error(phase::pool, "total_timeout",
+                                                                           in.limits.deadline.total_seconds(),
+                                                                           in.limits.target());
+                    co_return;
+                }
+                --round;   // not a re-send: look again
+                continue;
+            }
+            opening = {&st.h2, &key};
+        }
         if (!conn) {
             if (st.pool.try_acquire_slot(key)) conn.hold_slot();
             else {
@@ -146,8 +249,37 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
                     if (used) in.log->push_back("resolve: " + used->shown + " (the resolve input, not DNS)");
             std::unique_ptr<connection> made;
             co_await open_connection(*in.url, use_tls, in.tls, st.tls_contexts, in.connect_timeout, in.limits.deadline,
-                                     key, fixed, in.route, out.error, out.timings, made);
+                                     key, fixed, in.route, in.http_version, out.error, out.timings, made);
+            if (made && !made->http2 && use_tls && h2_possible) st.h2.learned_http1(key);
+            if (!made || !made->http2) opening.done();
             if (!made) co_return;
+            if (made->http2) {
+                // An HTTP/2 connection: shared from now on, with the slot it was made in.
+                made->pool_key = key;
+                auto shared = std::make_shared<h2_connection>(
+                    std::move(made), key, in.limits.target(), st.executor,
+                    [weak = st.weak_from_this(), key] {
+                        if (auto alive = weak.lock()) alive->pool.release_slot(key);
+                    });
+                conn.forget_slot();
+                st.h2.add(shared);
+                opening.done();
+                const auto connect_timings = out.timings;
+                if (co_await run_h2_stream(*shared, in, use_tls, decide, started, round > 0, out)) {
+                    out.timings.dns = connect_timings.dns;
+                    out.timings.connect = connect_timings.connect;
+                    out.timings.tls = connect_timings.tls;
+                    co_return;
+                }
+                note_not_processed(in, false);
+                continue;
+            }
+            if (h2_only) {
+                out.error = {corest::error::protocol_error,
+                             "the server " + in.limits.target() +
+                                 " did not pick HTTP/2 by ALPN, and the input \"http_version\" is \"2\""};
+                co_return;
+            }
             conn.fill(std::move(made));
         }
 

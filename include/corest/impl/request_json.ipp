@@ -446,6 +446,14 @@ inline void map_input(input_reader& in, request& r, std::string_view key, const 
     }
     else if (key == "no_proxy") opt_string(r.no_proxy);
     else if (key == "proxy_cacert") opt_string(r.proxy_cacert);
+    else if (key == "http_version") {
+        if (v.is_string() && v.get_string() == "auto") r.http_version = http_version_mode::automatic;
+        else if (v.is_string() && v.get_string() == "1.1") r.http_version = http_version_mode::v1_1;
+        else if (v.is_string() && v.get_string() == "2") r.http_version = http_version_mode::v2;
+        else if (v.is_string()) in.fail(error::invalid_input, "input \"http_version\" must be \"auto\", \"1.1\" or \"2\", got "
+                                                                  + quote_value(v.get_string()));
+        else in.wrong(key, "the string \"auto\", \"1.1\" or \"2\"", v);
+    }
     else if (key == "allow_redirects") flag(r.allow_redirects);
     else if (key == "max_redirects")
         r.max_redirects = static_cast<unsigned>(in.integer(key, v, 0, std::numeric_limits<unsigned>::max(), "an integer >= 0"));

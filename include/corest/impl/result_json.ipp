@@ -44,6 +44,7 @@ inline boost::json::object to_json(const result& r)
     if (r.size) o["size"] = *r.size;
 
     o["url"] = r.url;
+    if (!r.http_version.empty()) o["http_version"] = r.http_version;
     boost::json::array history;
     for (const auto& h : r.history)
         history.push_back(boost::json::object{{"status_code", h.status_code}, {"url", h.url}});

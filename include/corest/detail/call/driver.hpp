@@ -128,6 +128,7 @@ inline hop_input hop_input_for(client_state& st, call_context& x, const call_fsm
         if (!choice.problem.empty() || choice.proxy || choice.why == "direct (no_proxy)") x.log.push_back(choice.why);
     }
     in.url = &current;
+    in.http_version = req.http_version;
     in.head = build_request_head(req, current, x.body(), head);
     in.body = c.send_body ? &x.body() : nullptr;
     in.head_method = c.method == corest::method::head;

@@ -28,6 +28,7 @@ inline void fill_result(call_context& x, attempt_outcome& a, result& r)
     r.timings = a.last.timings;
     if (a.last.status) {
         r.status_code = a.last.status;
+        r.http_version = a.last.http2 ? "2" : "1.1";
         r.reason = std::move(a.last.reason);
         r.headers = std::move(a.last.headers);
     }

@@ -30,6 +30,7 @@ namespace corest::detail {
 /// is the hop's, whatever failed.
 struct hop_output : body_outcome {
     unsigned status = 0;                    // 0 when no response head arrived
+    bool http2 = false;                     // the response came over HTTP/2
     std::string reason;
     header_list headers;
     // The response's one Location value (RFC 9110: one URI reference) as the server sent
@@ -88,7 +89,8 @@ inline std::string_view trimmed_field(boost::beast::string_view v)
 /// Copies what the call needs from a response head into `out`. A response with two
 /// different non-empty Location values is PROTOCOL_ERROR (Chromium's defence against
 /// response splitting: which one would be followed?); `target` names the peer for it.
-inline void take_response_head(const response_parser::value_type& res, hop_output& out, std::string_view target)
+inline void take_response_head(const boost::beast::http::response_header<>& res, hop_output& out,
+                               std::string_view target)
 {
     out.status = res.result_int();
     out.reason = output_text(res.reason());   // obs-text: valid UTF-8 like the headers

@@ -47,6 +47,10 @@ public:
         slot_ = false;
     }
 
+    /// The connection left the lease with its slot (an HTTP/2 connection, shared from now
+    /// on, frees the slot when it closes).
+    void forget_slot() noexcept { slot_ = false; }
+
     /// Closes the connection (if any) and frees the slot now.
     void end() noexcept
     {
