@@ -30,6 +30,7 @@ struct options {
     std::size_t requests = 0;   // total requests; 0 = bounded by --duration
     std::optional<std::string> cacert;
     std::optional<std::string> proxy;   // every call through this proxy URL
+    bool http2 = false;                 // --http2: HTTP/2 only (corest http_version "2", libcurl multiplexed)
 
     // Duration runs warm every worker up (one unmeasured request each: connect, TLS)
     // so p99 is the steady state, not 1024 handshakes. A --requests run (the
@@ -41,7 +42,7 @@ struct options {
 {
     std::fprintf(stderr,
                  "usage: %s --url URL [--concurrency N] (--duration SECONDS | --requests N) [--cacert FILE]\n"
-                 "       [--proxy URL]\n", prog);
+                 "       [--proxy URL] [--http2]\n", prog);
     std::exit(2);
 }
 
@@ -50,6 +51,10 @@ inline options parse_args(int argc, char** argv)
     options o;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
+        if (a == "--http2") {
+            o.http2 = true;
+            continue;
+        }
         if (i + 1 >= argc) usage(argv[0]);
         const char* v = argv[++i];
         if (a == "--url") o.url = v;

@@ -37,6 +37,7 @@ int main(int argc, char** argv)
     req.url = opt.url;
     if (opt.cacert) req.cacert = *opt.cacert;
     if (opt.proxy) req.proxy = {corest::proxy_setting::mode::url, *opt.proxy};
+    if (opt.http2) req.http_version = corest::http_version_mode::v2;   // else the default, auto
 
     bench::run_state run(opt);
     bench::run_workers(ioc, run, "corest", [&](std::size_t) { return corest_session{&client, &req}; });

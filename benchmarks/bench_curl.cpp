@@ -35,6 +35,9 @@ int main(int argc, char** argv)
     CURLM* multi = curl_multi_init();
     // Keep every handle's connection alive between its requests.
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(opt.concurrency));
+    // HTTP/2: every transfer a stream of one connection per origin (up to the server's
+    // stream limit), as a multiplexing client would run it.
+    if (opt.http2) curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 
     bench::run_state run(opt);
     run.base_rss_kib = bench::status_kib("VmRSS");
@@ -52,8 +55,11 @@ int main(int argc, char** argv)
         curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
         curl_easy_setopt(t.easy, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(t.easy, CURLOPT_TCP_NODELAY, 1L);
-        // HTTP/1.1 like the other clients (curl would offer h2 over TLS).
-        curl_easy_setopt(t.easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+        // HTTP/1.1 like the other clients (curl would offer h2 over TLS), or HTTP/2 only.
+        curl_easy_setopt(t.easy, CURLOPT_HTTP_VERSION,
+                         static_cast<long>(opt.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1));
+        // Wait for the connection being opened to multiplex on it, rather than open one each.
+        if (opt.http2) curl_easy_setopt(t.easy, CURLOPT_PIPEWAIT, 1L);
         curl_easy_setopt(t.easy, CURLOPT_USERAGENT, "bench-curl");
         if (opt.cacert) curl_easy_setopt(t.easy, CURLOPT_CAINFO, opt.cacert->c_str());
         if (opt.proxy) curl_easy_setopt(t.easy, CURLOPT_PROXY, opt.proxy->c_str());

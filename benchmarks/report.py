@@ -13,8 +13,9 @@ import re
 import statistics
 import sys
 
-CLIENT_ORDER = ["corest", "curl", "beast", "wrk"]
-CLIENT_NAMES = {"corest": "corest", "curl": "libcurl", "beast": "raw Beast", "wrk": "wrk"}
+CLIENT_ORDER = ["corest", "corest_h1", "curl", "beast", "wrk", "h2load"]
+CLIENT_NAMES = {"corest": "corest", "corest_h1": "corest h1", "curl": "libcurl", "beast": "raw Beast",
+                "wrk": "wrk", "h2load": "h2load"}
 
 
 def to_ms(value, unit):
@@ -49,6 +50,18 @@ def wrk_line(concurrency, maxrss_file):
     print(" ".join("%s=%s" % kv for kv in fields.items()))
 
 
+def h2load_line(concurrency):
+    """h2load's summary as a result line (it prints no latency percentiles)."""
+    text = sys.stdin.read()
+    fields = {"client": "h2load", "concurrency": concurrency}
+    m = re.search(r"finished in ([\d.]+)s, ([\d.]+) req/s", text)
+    fields["seconds"], fields["rps"] = (m.group(1), m.group(2)) if m else ("0", "0")
+    m = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored", text)
+    fields["requests"] = m.group(2) if m else "0"
+    fields["errors"] = str(int(m.group(3)) + int(m.group(4))) if m else "1"
+    print(" ".join("%s=%s" % kv for kv in fields.items()))
+
+
 def parse(path):
     runs = []
     for line in open(path):
@@ -71,8 +84,8 @@ def table(path):
     runs = parse(path)
     scenarios = list(dict.fromkeys(r["scenario"] for r in runs))
     out = []
-    load = [s for s in scenarios if not s.startswith("inflight")]
-    inflight = [s for s in scenarios if s.startswith("inflight")]
+    load = [s for s in scenarios if "inflight" not in s]
+    inflight = [s for s in scenarios if "inflight" in s]
     if load:
         out.append("%-16s %-10s %10s %9s %9s %13s %7s" % ("scenario", "client", "req/s", "p50 ms", "p99 ms",
                                                           "peak RSS MiB", "errors"))
@@ -91,12 +104,13 @@ def table(path):
                     s, CLIENT_NAMES[c], fmt(med[c]["rps"], ".0f"), fmt(med[c]["p50"], ".3f"),
                     fmt(med[c]["p99"], ".3f"), fmt(med[c]["rss"], ".1f"), errors,
                     "" if tunnels is None else "   %.0f CONNECTs" % tunnels))
-            for other in ("curl", "beast"):
+            for other in ("corest_h1", "curl", "beast", "h2load"):
                 if "corest" in med and other in med:
                     a, b = med["corest"], med[other]
                     ratio = lambda k: fmt(a[k] / b[k] if a[k] and b[k] else None, ".2f")
                     out.append("%-16s %-10s %10s %9s %9s %13s" % (
-                        "", "corest/" + ("libcurl" if other == "curl" else "Beast"),
+                        "", "corest/" + {"corest_h1": "h1", "curl": "libcurl", "beast": "Beast",
+                                         "h2load": "h2load"}[other],
                         ratio("rps") + "x", ratio("p50") + "x", ratio("p99") + "x", ratio("rss") + "x"))
     if inflight:
         out.append("")
@@ -125,7 +139,9 @@ def table(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "wrk":
+    if len(sys.argv) == 3 and sys.argv[1] == "h2load":
+        h2load_line(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "wrk":
         wrk_line(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])

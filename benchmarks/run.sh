@@ -6,6 +6,7 @@
 #   bash benchmarks/run.sh                          # REPS=3 DURATION=10
 #   REPS=1 DURATION=2 INFLIGHT=2000 bash benchmarks/run.sh   # a quick look
 #   SCENARIOS="http-c64 tls-c64" CLIENTS="corest curl" bash benchmarks/run.sh
+#   SCENARIOS="h2-tls-c256 h2-tls-c1024 h2-1mib-c8 h2-inflight" bash benchmarks/run.sh   # HTTP/2
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,8 +16,11 @@ REPS=${REPS:-3}
 DURATION=${DURATION:-10}          # seconds per measured run (whole seconds: wrk takes no fraction)
 INFLIGHT=${INFLIGHT:-10000}       # calls held in flight at once in the memory scenario
 SLOW_DELAY=${SLOW_DELAY:-2}       # seconds the slow server waits before answering
-SCENARIOS=${SCENARIOS:-"http-c1 http-c64 http-c1024 tls-c64 proxy-tls-c64 1mib-c8 inflight"}
+SCENARIOS=${SCENARIOS:-"http-c1 http-c64 http-c1024 tls-c64 tls-c1024 proxy-tls-c64 1mib-c8 inflight h2-tls-c256 h2-tls-c1024 h2-1mib-c8 h2-inflight"}
 CLIENTS=${CLIENTS:-"corest curl beast wrk"}
+# HTTP/2 scenarios run corest (http_version "2"), libcurl multiplexing and h2load (the floor);
+# h2-tls-c1024 runs corest over HTTP/2 against corest over HTTP/1.1 (corest_h1).
+H2_CLIENTS=${H2_CLIENTS:-"corest curl h2load"}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -64,7 +68,7 @@ s=[socket.socket() for _ in range(int(sys.argv[1]))]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(" ".join(str(x.getsockname()[1]) for x in s))' "$1"
 }
-read -r HTTP_PORT TLS_PORT SLOW_PORT SQUID_PORT < <(free_ports 4)
+read -r HTTP_PORT TLS_PORT SLOW_PORT SQUID_PORT H2_PORT H2_SLOW_PORT < <(free_ports 6)
 
 wait_port() {   # until 127.0.0.1:$1 accepts, at most 10 s
   for _ in $(seq 100); do
@@ -99,7 +103,7 @@ worker_rlimit_nofile $nofile;
 daemon off;
 pid $WORK/nginx.pid;
 error_log $WORK/error.log warn;
-events { worker_connections 8192; }
+events { worker_connections 30000; }
 http {
   access_log off;
   sendfile on;
@@ -123,6 +127,23 @@ http {
     ssl_protocols TLSv1.2 TLSv1.3;   # nginx 1.22 leaves 1.3 out by default
     location / { return 200 "hello, world\n"; }
   }
+  server {   # HTTP/2 over TLS: 256 streams at once on a connection
+    listen 127.0.0.1:$H2_PORT ssl http2;
+    ssl_certificate $WORK/server.pem;
+    ssl_certificate_key $WORK/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    http2_max_concurrent_streams 256;
+    location / { return 200 "hello, world\n"; }
+    location = /1mib.txt { root $WORK/www; }
+  }
+  server {   # HTTP/2 over TLS in front of the slow server: calls held in flight
+    listen 127.0.0.1:$H2_SLOW_PORT ssl http2;
+    ssl_certificate $WORK/server.pem;
+    ssl_certificate_key $WORK/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    http2_max_concurrent_streams 1024;
+    location / { proxy_pass http://127.0.0.1:$SLOW_PORT; }
+  }
 }
 EOF
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}   # /usr/sbin is not on a user's PATH
@@ -130,7 +151,9 @@ NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}   # /usr/sbin is not
 PIDS+=($!)
 "${PIN_SERVER[@]}" python3 "$HERE/slow_server.py" "$SLOW_PORT" "$SLOW_DELAY" &
 PIDS+=($!)
-wait_port "$HTTP_PORT"; wait_port "$TLS_PORT"; wait_port "$SLOW_PORT"
+wait_port "$HTTP_PORT"; wait_port "$TLS_PORT"; wait_port "$SLOW_PORT"; wait_port "$H2_PORT"
+HAVE_H2LOAD=0
+command -v h2load >/dev/null && HAVE_H2LOAD=1 || log "h2load not installed: skipping it (apt-get install nghttp2-client)"
 
 # ---- squid, for proxy-tls-c64: an open proxy on loopback, no cache, its access log counting
 # the CONNECT tunnels each client opened (a line per tunnel, written when it closes).
@@ -173,7 +196,16 @@ RAW="$WORK/raw.txt"
 run_one() {
   local scenario=$1 client=$2 rep=$3 conc=$4 url=$5; shift 5
   local line
-  if [[ $client == wrk ]]; then
+  if [[ $client == h2load ]]; then
+    # One connection, CONCURRENCY streams on it; h2load prints no percentiles.
+    line=$("${PIN_CLIENT[@]}" timeout $(( DURATION + 60 )) h2load -c 1 -m "$conc" -D "$DURATION" \
+             --warm-up-time=1 "$url" 2>&1 | python3 "$HERE/report.py" h2load "$conc") || true
+  elif [[ $client == corest_h1 ]]; then   # corest with the same arguments, over HTTP/1.1
+    local args=() a
+    for a in "$@"; do [[ $a == --http2 ]] || args+=("$a"); done
+    line=$("${PIN_CLIENT[@]}" timeout $(( DURATION * 2 + 120 )) "$BIN/bench_corest" --url "$url" --concurrency "$conc" \
+             "${args[@]}" | sed 's/client=corest /client=corest_h1 /') || true
+  elif [[ $client == wrk ]]; then
     local time_cmd=()
     [[ -x /usr/bin/time ]] && time_cmd=(/usr/bin/time -f "maxrss_kib=%M" -o "$WORK/wrk.rss")
     rm -f "$WORK/wrk.rss"
@@ -207,6 +239,17 @@ load() {
   done
 }
 
+# load_h2 SCENARIO CONCURRENCY URL CLIENTS...: like load, over HTTP/2, with these clients.
+load_h2() {
+  local scenario=$1 conc=$2 url=$3; shift 3
+  for rep in $(seq "$REPS"); do
+    for client in "$@"; do
+      [[ $client == h2load && $HAVE_H2LOAD == 0 ]] && continue
+      run_one "$scenario" "$client" "$rep" "$conc" "$url" --duration "$DURATION" --cacert "$WORK/ca.pem" --http2
+    done
+  done
+}
+
 inflight() {
   for rep in $(seq "$REPS"); do
     for client in $CLIENTS; do
@@ -228,6 +271,15 @@ for s in $SCENARIOS; do
                      --proxy "http://127.0.0.1:$SQUID_PORT" ;;
     1mib-c8) load "$s" 8 "http://127.0.0.1:$HTTP_PORT/1mib.txt" ;;
     inflight) inflight ;;
+    tls-c1024) load "$s" 1024 "https://127.0.0.1:$TLS_PORT/" --cacert "$WORK/ca.pem" ;;
+    h2-tls-c256) load_h2 "$s" 256 "https://127.0.0.1:$H2_PORT/" $H2_CLIENTS ;;
+    h2-tls-c1024) load_h2 "$s" 1024 "https://127.0.0.1:$H2_PORT/" corest corest_h1 ;;
+    h2-1mib-c8) load_h2 "$s" 8 "https://127.0.0.1:$H2_PORT/1mib.txt" $H2_CLIENTS ;;
+    h2-inflight)
+      for rep in $(seq "$REPS"); do
+        run_one "h2-inflight-$INFLIGHT" corest "$rep" "$INFLIGHT" "https://127.0.0.1:$H2_SLOW_PORT/" \
+          --requests "$INFLIGHT" --cacert "$WORK/ca.pem" --http2
+      done ;;
     *) log "unknown scenario $s"; exit 2 ;;
   esac
 done

@@ -364,6 +364,28 @@ expect_py "d['http_version'] == '2' and d['status_code'] == 200"
 wire_log_key=wire_h2_log expect_wire /h2cli "w['version'] == 'HTTP/2' and w['target'] == '/h2cli?q=$tok' and h('x-token') == '$tok' and form['f'] == ['$tok'] and form['n'] == ['1.5'] and h('content-type') == 'application/x-www-form-urlencoded'"
 no_secret_printed
 
+h2_url=$(server h2)
+begin "HTTP/2 bodies in bounded memory: a 16 MiB download to dst, a 48 MiB multipart upload"
+run_measured "{\"url\": \"$h2_url/static/16m.bin\", \"cacert\": \"$certs/ca.pem\", \"http_version\": \"2\", \"dst\": \"$work/h2.bin\"}"
+expect_rc 0
+expect_py "d['http_version'] == '2' and d['size'] == 16777216"
+cmp -s "$work/h2.bin" "$(dirname "$certs")/www/16m.bin" || fail "the dst file differs from what nginx served"
+check_peak 40
+echo "  HTTP/2 16 MiB download to dst: peak RSS $peak_mib MiB" >&2
+head -c 50331648 /dev/zero >"$work/big-upload.bin"
+run_measured "{\"url\": \"$wire_h2c/sink-upload\", \"http_version\": \"2\", \"method\": \"post\",
+  \"multipart\": {\"parts\": [{\"name\": \"f\", \"file\": \"$work/big-upload.bin\"}]}}"
+expect_rc 0
+wire_log_key=wire_h2_log expect_wire /sink-upload "w['body_length'] > 50331648 and int(h('content-length')) == w['body_length']"
+check_peak 40
+echo "  HTTP/2 48 MiB multipart upload: peak RSS $peak_mib MiB" >&2
+rm -f "$work/big-upload.bin" "$work/h2.bin"
+
+begin "HTTP/2 inside a CONNECT tunnel through squid"
+run_inputs "{\"url\": \"$h2_url/hello?tunnel-h2\", \"cacert\": \"$certs/ca.pem\", \"proxy\": \"$(server proxy)\"}"
+expect_rc 0
+expect_py "d['http_version'] == '2' and d['text'] == 'hello, world\\n' and d['log'][0].startswith('proxy ')"
+
 begin "http_version is auto, 1.1 or 2; the output has it whenever a response arrived"
 run_inputs "{\"url\": \"$wire/h2v1\", \"http_version\": \"3\"}"
 expect_rc 2

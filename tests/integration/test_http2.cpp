@@ -3,18 +3,25 @@
 // many calls on one connection, a stream's own timeout, GOAWAY, bodies both ways.
 
 #include "support/call.hpp"
+#include "support/cancel.hpp"
 #include "support/servers.hpp"
 #include "support/wire_log.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <array>
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 using corest::test::call;
@@ -164,10 +171,71 @@ BOOST_AUTO_TEST_CASE(a_stalled_stream_times_out_alone)
     BOOST_TEST(live == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(redirects_cross_between_http2_and_http1)
+{
+    // h2 origin -> h1 origin (httpbin direct) -> back to the h2 origin.
+    const std::string back = servers().h2 + "/get?back=1";
+    const std::string via_h1 = servers().httpbin + "/redirect-to?url=" + back;
+    std::string encoded;
+    for (char c : via_h1) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_') encoded += c;
+        else {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+            encoded += hex;
+        }
+    }
+    auto r = call(h2_get(servers().h2 + "/redirect-to?url=" + encoded));
+    BOOST_TEST_REQUIRE(r.ok(), r.message);
+    BOOST_TEST(r.http_version == "2");
+    BOOST_TEST(r.history.size() == 2u);
+    BOOST_TEST(r.url == back);
+}
+
+BOOST_AUTO_TEST_CASE(one_client_from_four_threads)
+{
+    // Streams of shared connections started, timed out, cancelled and completed from
+    // callers on four threads, on strands and on the bare executor (ThreadSanitizer runs it).
+    namespace net = boost::asio;
+    constexpr int per_kind = 50;
+    std::array<std::atomic<int>, 3> expected{};
+    std::atomic<int> finished{0};
+    {
+        net::io_context ioc;
+        corest::client c{ioc.get_executor()};
+        for (int i = 0; i < 3 * per_kind; ++i) {
+            const net::any_io_executor where =
+                (i / 3) % 2 == 0 ? net::any_io_executor(net::make_strand(ioc)) : net::any_io_executor(ioc.get_executor());
+            net::co_spawn(where, [&, kind = i % 3]() -> net::awaitable<void> {
+                if (kind == 0) {
+                    auto r = co_await c.execute(h2_get(servers().h2 + "/hello"));
+                    if (r.ok() && r.http_version == "2") ++expected[0];
+                } else {
+                    auto q = get(servers().wire_h2c + "/stall-head");
+                    q.http_version = corest::http_version_mode::v2;
+                    q.retry_on_connection_error = false;
+                    q.read_timeout = corest::seconds(kind == 1 ? 0.05 : 5);
+                    // Two statements: GCC 12 destroys the temporaries of a co_await inside ?: twice.
+                    corest::result r;
+                    if (kind == 1) r = co_await c.execute(q);
+                    else r = co_await corest::test::cancelled_after(c, q, std::chrono::milliseconds(20));
+                    if (r.error == (kind == 1 ? corest::error::timeout : corest::error::cancelled)) ++expected[kind];
+                }
+                ++finished;
+            }, net::detached);
+        }
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) threads.emplace_back([&ioc] { ioc.run(); });
+        for (auto& t : threads) t.join();
+    }
+    BOOST_TEST(finished.load() == 3 * per_kind);
+    for (std::size_t k = 0; k < 3; ++k) BOOST_TEST(expected[k].load() == per_kind, "kind " << k);
+}
+
 BOOST_AUTO_TEST_CASE(goaway_after_keepalive_requests_loses_no_call)
 {
     std::vector<corest::request> reqs;
-    for (int i = 0; i < 300; ++i) reqs.push_back(h2_get(servers().h2_goaway + "/hello"));
+    for (int i = 0; i < 5000; ++i) reqs.push_back(h2_get(servers().h2_goaway + "/hello"));
     auto [results, live] = run_all(reqs);
     std::size_t failed = 0;
     for (const auto& r : results)

@@ -3,6 +3,7 @@
 // against the in-process fault server.
 
 #include "support/call.hpp"
+#include "support/cancel.hpp"
 #include "support/fault_server.hpp"
 #include "support/servers.hpp"
 
@@ -20,6 +21,7 @@
 #include <thread>
 
 using corest::test::call;
+using corest::test::cancelled_after;
 using corest::test::fault_server;
 using corest::test::get;
 using corest::test::run_coro;
@@ -51,22 +53,6 @@ std::vector<corest::result> sequential_calls(const std::vector<corest::request>&
 std::vector<corest::result> sequential_calls(const corest::request& req, int n, corest::client_options options = {})
 {
     return sequential_calls(std::vector<corest::request>(static_cast<std::size_t>(n), req), options);
-}
-/// Runs `req` on `c` and emits a terminal cancellation into it after `after`.
-boost::asio::awaitable<corest::result> cancelled_after(corest::client& c, corest::request req,
-                                                       std::chrono::milliseconds after)
-{
-    namespace net = boost::asio;
-    auto ex = co_await net::this_coro::executor;
-    auto signal = std::make_shared<net::cancellation_signal>();
-    net::steady_timer timer(ex, after);
-    timer.async_wait([signal](boost::system::error_code ec) {
-        if (!ec) signal->emit(net::cancellation_type::terminal);
-    });
-    auto r = co_await net::co_spawn(ex, c.execute(std::move(req)),
-                                    net::bind_cancellation_slot(signal->slot(), net::use_awaitable));
-    timer.cancel();
-    co_return r;
 }
 } // namespace
 

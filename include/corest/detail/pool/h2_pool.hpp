@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -38,6 +39,8 @@ public:
     /// or have been idle longer than `idle_timeout`, are dropped (and closed) on the way.
     std::shared_ptr<h2_connection> find(const std::string& key, std::chrono::steady_clock::duration idle_timeout)
     {
+        // Most clients have no HTTP/2 connection at all (every https call asks): no lock then.
+        if (count_.load(std::memory_order_acquire) == 0) return nullptr;
         std::vector<std::shared_ptr<h2_connection>> closing;
         std::shared_ptr<h2_connection> found;
         {
@@ -59,6 +62,7 @@ public:
                 if (drop) {
                     closing.push_back(std::move(*c));
                     c = list.erase(c);
+                    count_.fetch_sub(1, std::memory_order_release);
                 } else {
                     if (!found && (*c)->accepts_streams()) found = *c;
                     ++c;
@@ -76,6 +80,7 @@ public:
         if (auto it = stream_budgets_.find(c->pool_key()); it != stream_budgets_.end()) c->limit_streams(it->second);
         protocols_[c->pool_key()] = protocol::http2;
         connections_[c->pool_key()].push_back(std::move(c));
+        count_.fetch_add(1, std::memory_order_release);
     }
 
     /// The server of `key` picked HTTP/1.1 (or no protocol) by ALPN.
@@ -147,6 +152,7 @@ public:
         {
             std::lock_guard lock(mutex_);
             all.swap(connections_);
+            count_.store(0, std::memory_order_release);
         }
         for (auto& [key, list] : all)
             for (auto& c : list) c->close();
@@ -166,6 +172,7 @@ private:
     };
 
     std::mutex mutex_;
+    std::atomic<std::size_t> count_{0};   // connections in connections_
     std::map<std::string, std::vector<std::shared_ptr<h2_connection>>> connections_;
     std::map<std::string, protocol> protocols_;
     std::map<std::string, std::uint32_t> stream_budgets_;   // streams a server processes per connection
