@@ -37,7 +37,7 @@ struct hop_input : exchange_request {   // the head, body, HEAD flag and limits 
     const resolve_overrides* resolve = nullptr;   // the call's `resolve` input, if any
     proxy_route route;   // the proxy of this hop (route.proxy null: direct)
     http_version_mode http_version = http_version_mode::automatic;
-    mapped_error refused;   // set: the hop may not be sent (a bad proxy URL in the environment)
+    const mapped_error* refused = nullptr;   // set: the hop may not be sent (a bad proxy URL in the environment)
 };
 
 /// The `resolve` entry this hop's host and port use instead of DNS, if any.
@@ -163,6 +163,100 @@ inline void note_not_processed(const hop_input& in, bool reused)
                           " did not process the request (GOAWAY or REFUSED_STREAM); re-sending on another connection");
 }
 
+/// What a hop that may speak HTTP/2 does after looking at the client's connections.
+enum class h2_step : unsigned char {
+    answered,   // the hop ran as a stream of a shared connection: out says how
+    resend,     // that connection did not process it: send it again elsewhere
+    connect     // no shared connection took it: go on to a pooled or new connection
+};
+
+/// Runs the hop on a connection the client has to `key` that takes a new stream, if any.
+inline boost::asio::awaitable<void> try_shared_h2(client_state& st, hop_input& in, const std::string& key, bool use_tls,
+                                                  const body_decider& decide, clock::time_point started, bool resent,
+                                                  hop_output& out, h2_step& step)
+{
+    step = h2_step::connect;
+    std::shared_ptr<h2_connection> shared = st.h2.find(key, st.pool.options().idle_timeout);
+    if (!shared) co_return;
+    out.timings = {};
+    if (co_await run_h2_stream(*shared, in, use_tls, decide, started, resent, out)) {
+        step = h2_step::answered;
+        co_return;
+    }
+    note_not_processed(in, shared->streams_started() > 1);
+    step = h2_step::resend;
+}
+
+/// A new connection the server agreed to speak HTTP/2 on: shared from now on (with the pool
+/// slot it was made in, freed when it closes), and the hop its first stream.
+inline boost::asio::awaitable<void> start_shared_h2(client_state& st, hop_input& in, const std::string& key,
+                                                    std::unique_ptr<connection>& made, pool_lease& lease,
+                                                    opening_guard& opening, bool use_tls, const body_decider& decide,
+                                                    clock::time_point started, bool resent, hop_output& out,
+                                                    h2_step& step)
+{
+    made->pool_key = key;
+    auto shared = std::make_shared<h2_connection>(std::move(made), key, in.limits.target(), st.executor,
+                                                  [weak = st.weak_from_this(), key] {
+                                                      if (auto alive = weak.lock()) alive->pool.release_slot(key);
+                                                  });
+    lease.forget_slot();
+    st.h2.add(shared);
+    opening.done();
+    const auto connected = out.timings;
+    if (co_await run_h2_stream(*shared, in, use_tls, decide, started, resent, out)) {
+        out.timings.dns = connected.dns;
+        out.timings.connect = connected.connect;
+        out.timings.tls = connected.tls;
+        step = h2_step::answered;
+        co_return;
+    }
+    note_not_processed(in, false);
+    step = h2_step::resend;
+}
+
+/// What a hop may speak: HTTP/2 is offered over https unless the call says 1.1, and spoken
+/// over http only when the call says 2 (prior knowledge), and not to a plain http URL
+/// through an HTTP proxy (that request goes to the proxy in absolute form). False (with
+/// out.error) when "2" cannot be had at all.
+inline bool choose_protocols(const hop_input& in, bool use_tls, bool& h2_possible, hop_output& out)
+{
+    const bool absolute_form = in.route.proxy && !use_tls &&
+                               (in.route.proxy->type == proxy_endpoint::kind::http ||
+                                in.route.proxy->type == proxy_endpoint::kind::https);
+    const bool h2_only = in.http_version == http_version_mode::v2;
+    h2_possible = !absolute_form && (h2_only || (use_tls && in.http_version == http_version_mode::automatic));
+    if (h2_only && absolute_form) {
+        out.error = {corest::error::invalid_input,
+                     "input \"http_version\" \"2\" cannot reach an http:// URL through the HTTP proxy " +
+                         in.route.proxy->shown + " (it takes requests in HTTP/1.1 absolute form)"};
+        return false;
+    }
+    return true;
+}
+
+/// The log lines of `resolve` entries a new connection uses.
+inline void note_resolve_overrides(const hop_input& in, const resolve_override* fixed)
+{
+    if (!in.log) return;
+    const resolve_override* used = in.route.proxy ? in.route.proxy_fixed : fixed;
+    if (used) in.log->push_back("resolve: " + used->shown + " (the resolve input, not DNS)");
+}
+
+/// Why a call stopped waiting for the connection another call was opening.
+inline mapped_error opening_wait_failed(const hop_input& in, const boost::asio::cancellation_state& cancel_state)
+{
+    return is_cancelled(cancel_state) ? cancelled_during(phase::pool, in.limits.target())
+                                      : timeout_error(phase::pool, "total_timeout", in.limits.deadline.total_seconds(),
+                                                      in.limits.target());
+}
+
+inline mapped_error not_http2_error(const hop_input& in)
+{
+    return {corest::error::protocol_error, "the server " + in.limits.target() +
+                                               " did not pick HTTP/2 by ALPN, and the input \"http_version\" is \"2\""};
+}
+
 /// Runs one hop into `out` (a fresh hop_output). By reference, like `in` and `decide`: the
 /// caller keeps them in its frame while the hop runs. Every local here is in the frame of
 /// every call in flight (GCC gives each its own slot): steps that do not wait are
@@ -174,39 +268,26 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
     // Asked once: the state belongs to the call's coroutine thread and outlives the hop.
     const auto cancel_state = co_await boost::asio::this_coro::cancellation_state;
     in.limits.url = in.url;
-    if (in.refused.code != corest::error::ok) {
-        out.error = std::move(in.refused);
+    if (in.refused) {
+        out.error = *in.refused;
         co_return;
     }
     in.route.refused_status = &out.status;
     in.route.refused_reason = &out.reason;
     bool use_tls = false;
     const std::string key = hop_pool_key(in, use_tls);
-    // HTTP/2 is offered over https unless the call says 1.1, and spoken over http only
-    // when the call says 2 (prior knowledge). Not to a plain http URL through an HTTP
-    // proxy: that request goes to the proxy in absolute form.
-    const bool absolute_form = in.route.proxy && !use_tls &&
-                               (in.route.proxy->type == proxy_endpoint::kind::http ||
-                                in.route.proxy->type == proxy_endpoint::kind::https);
+    bool h2_possible = false;
+    if (!choose_protocols(in, use_tls, h2_possible, out)) co_return;
     const bool h2_only = in.http_version == http_version_mode::v2;
-    const bool h2_possible =
-        !absolute_form && (h2_only || (use_tls && in.http_version == http_version_mode::automatic));
-    if (h2_only && absolute_form) {
-        out.error = {corest::error::invalid_input,
-                     "input \"http_version\" \"2\" cannot reach an http:// URL through the HTTP proxy " +
-                         in.route.proxy->shown + " (it takes requests in HTTP/1.1 absolute form)"};
-        co_return;
-    }
 
     for (int round = 0;; ++round) {
-        // A connection of the client's that speaks HTTP/2 to this key takes the stream.
+        // The rare branches (HTTP/2) are coroutines of their own: this frame, which every
+        // HTTP/1.1 call in flight holds, keeps only their result.
+        h2_step step = h2_step::connect;
         if (h2_possible) {
-            if (std::shared_ptr<h2_connection> shared = st.h2.find(key, st.pool.options().idle_timeout)) {
-                out.timings = {};
-                if (co_await run_h2_stream(*shared, in, use_tls, decide, started, round > 0, out)) co_return;
-                note_not_processed(in, shared->streams_started() > 1);
-                continue;
-            }
+            co_await try_shared_h2(st, in, key, use_tls, decide, started, round > 0, out, step);
+            if (step == h2_step::answered) co_return;
+            if (step == h2_step::resend) continue;
         }
 
         // The lease closes the connection on every way out below, unless it is given back.
@@ -221,10 +302,7 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
         if (!conn && h2_possible && st.h2.known(key) != h2_pool::protocol::http1) {
             if (!st.h2.start_opening(key)) {
                 if (!co_await st.h2.wait_for_opening(key, in.limits.deadline.at())) {
-                    out.error = is_cancelled(cancel_state) ? cancelled_during(phase::pool, in.limits.target())
-                                                           : timeout_error(phase::pool, "total_timeout",
-                                                                           in.limits.deadline.total_seconds(),
-                                                                           in.limits.target());
+                    out.error = opening_wait_failed(in, cancel_state);
                     co_return;
                 }
                 --round;   // not a re-send: look again
@@ -244,40 +322,21 @@ inline boost::asio::awaitable<void> run_hop(client_state& st, hop_input& in, con
             out.timings = {};
         } else {
             const resolve_override* fixed = override_for(in);
-            if (in.log)
-                for (const auto* used : {in.route.proxy ? in.route.proxy_fixed : fixed})
-                    if (used) in.log->push_back("resolve: " + used->shown + " (the resolve input, not DNS)");
+            note_resolve_overrides(in, fixed);
             std::unique_ptr<connection> made;
             co_await open_connection(*in.url, use_tls, in.tls, st.tls_contexts, in.connect_timeout, in.limits.deadline,
                                      key, fixed, in.route, in.http_version, out.error, out.timings, made);
-            if (made && !made->http2 && use_tls && h2_possible) st.h2.learned_http1(key);
-            if (!made || !made->http2) opening.done();
-            if (!made) co_return;
-            if (made->http2) {
-                // An HTTP/2 connection: shared from now on, with the slot it was made in.
-                made->pool_key = key;
-                auto shared = std::make_shared<h2_connection>(
-                    std::move(made), key, in.limits.target(), st.executor,
-                    [weak = st.weak_from_this(), key] {
-                        if (auto alive = weak.lock()) alive->pool.release_slot(key);
-                    });
-                conn.forget_slot();
-                st.h2.add(shared);
-                opening.done();
-                const auto connect_timings = out.timings;
-                if (co_await run_h2_stream(*shared, in, use_tls, decide, started, round > 0, out)) {
-                    out.timings.dns = connect_timings.dns;
-                    out.timings.connect = connect_timings.connect;
-                    out.timings.tls = connect_timings.tls;
-                    co_return;
-                }
-                note_not_processed(in, false);
+            if (made && made->http2) {
+                co_await start_shared_h2(st, in, key, made, conn, opening, use_tls, decide, started, round > 0, out,
+                                         step);
+                if (step == h2_step::answered) co_return;
                 continue;
             }
+            if (made && use_tls && h2_possible) st.h2.learned_http1(key);
+            opening.done();
+            if (!made) co_return;
             if (h2_only) {
-                out.error = {corest::error::protocol_error,
-                             "the server " + in.limits.target() +
-                                 " did not pick HTTP/2 by ALPN, and the input \"http_version\" is \"2\""};
+                out.error = not_http2_error(in);
                 co_return;
             }
             conn.fill(std::move(made));

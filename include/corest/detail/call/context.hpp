@@ -11,6 +11,7 @@
 #include <corest/body.hpp>
 #include <corest/detail/cookie_jar.hpp>
 #include <corest/detail/deadline.hpp>
+#include <corest/detail/error_mapping.hpp>
 #include <corest/detail/resolve_overrides.hpp>
 #include <corest/detail/tls_context.hpp>
 #include <corest/proxy.hpp>
@@ -39,6 +40,7 @@ struct call_extras {
     std::unique_ptr<const resolve_overrides> resolve;   // the `resolve` input, checked
     std::optional<proxy_endpoint> hop_proxy;   // the proxy of the hop being sent
     std::optional<tls_settings> proxy_tls;     // the TLS settings for an https:// proxy
+    mapped_error proxy_problem;                // why the hop's proxy cannot be used (a bad proxy URL)
 };
 
 /// One call's state outside its attempts. Never moved or copied: the state machine and

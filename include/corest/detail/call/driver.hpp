@@ -98,7 +98,8 @@ inline hop_input hop_input_for(client_state& st, call_context& x, const call_fsm
         proxy_choice choice = choose_proxy(o.scheme, o.host, o.port, req.proxy, req.no_proxy, st.proxy_env);
         call_extras& e = x.extra();
         if (!choice.problem.empty()) {
-            in.refused = {corest::error::invalid_input, choice.problem};
+            e.proxy_problem = {corest::error::invalid_input, choice.problem};
+            in.refused = &e.proxy_problem;
         } else if (choice.proxy) {
             e.hop_proxy = std::move(choice.proxy);
             if (const auto& pw = e.hop_proxy->password;
