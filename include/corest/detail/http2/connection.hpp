@@ -21,6 +21,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
@@ -83,28 +84,49 @@ public:
         run_locked();
         if (session_.active_streams() == 0) {
             idle_since_ = std::chrono::steady_clock::now();
-            // The last call left with its read pending: end that read, so the idle
-            // connection holds no operation (the reader stops, as after a last response).
-            if (reading_)
+            // The last call left with its read pending: end that read, and the sweeper's
+            // wait, so the idle connection holds no operation (the reader stops, as after
+            // a last response).
+            if (reading_ || sweeping_)
                 boost::asio::post(strand_, [self = shared_from_this()] {
+                    std::lock_guard lock(self->mutex_);
                     boost::system::error_code ignored;
-                    self->transport_->tcp().socket().cancel(ignored);
+                    if (self->reading_) self->transport_->tcp().socket().cancel(ignored);
+                    self->sweep_timer_.cancel();
                 });
         }
     }
 
     /// Moves the stream's received news into the caller's hands (under the lock): calls
-    /// `take(s)`, then gives back the window of what it took.
+    /// `take(s)`, which says whether the call has what it waited for, then gives back the
+    /// window of what it took. When it has not, the call will wait for its bell until
+    /// `until` at most (the connection's sweeper sets `timed_out` and rings it then).
     template <class Take>
-    void with_stream(h2_call_stream& s, Take&& take)
+    void with_stream(h2_call_stream& s, std::chrono::steady_clock::time_point until, Take&& take)
     {
         std::lock_guard lock(mutex_);
         const std::size_t before = s.data.size();
-        take(static_cast<h2_stream&>(s));
+        const bool done = take(static_cast<h2_stream&>(s));
         const std::size_t taken = before - s.data.size();
         if (taken > 0) {
             session_.consumed(s, taken);
             run_locked();
+        }
+        if (done) {
+            s.wait_until = std::chrono::steady_clock::time_point::max();   // not waiting: the sweeper passes it by
+            return;
+        }
+        s.wait_until = until;
+        if (until != std::chrono::steady_clock::time_point::max() && until < sweep_at_) {
+            sweep_at_ = until;
+            if (sweeping_) {
+                boost::asio::post(strand_, [self = shared_from_this()] { self->sweep_timer_.cancel(); });
+            } else {
+                sweeping_ = true;
+                boost::asio::post(strand_, [self = shared_from_this()] {
+                    boost::asio::co_spawn(self->strand_, sweeper(self), boost::asio::detached);
+                });
+            }
         }
     }
 
@@ -157,7 +179,10 @@ public:
         closed_ = true;
         session_.fail_all({corest::error::connection_closed, "the HTTP/2 connection to " + peer_ + " was closed"});
         ring_locked(session_.take_touched());
-        boost::asio::post(strand_, [self = shared_from_this()] { self->transport_->close(); });
+        boost::asio::post(strand_, [self = shared_from_this()] {
+            self->transport_->close();
+            self->sweep_timer_.cancel();
+        });
         writer_bell_.try_send(boost::system::error_code{});
     }
 
@@ -204,8 +229,16 @@ private:
             if (e.code == corest::error::unknown_error) e.code = corest::error::connection_closed;
             session_.fail_all(e);
         }
-        closed_ = true;
         ring_locked(session_.take_touched());
+        end_locked();
+    }
+
+    // Under the lock, on the strand: the connection takes no more streams, and the
+    // sweeper's wait ends (an ended connection holds no operation but its last ones).
+    void end_locked()
+    {
+        closed_ = true;
+        sweep_timer_.cancel();
     }
 
     static boost::asio::awaitable<void> reader(std::shared_ptr<h2_connection> self)
@@ -227,7 +260,7 @@ private:
             self->session_.receive(buffer.get(), n);
             self->ring_locked(self->session_.take_touched());
             if (self->session_.failure().code != corest::error::ok || self->session_.finished()) {
-                self->closed_ = true;
+                self->end_locked();
                 break;
             }
             self->run_locked();   // acknowledgements and window updates to send
@@ -242,13 +275,16 @@ private:
     {
         std::string out;
         for (;;) {
+            // Let the calls that are ready to run go first: the requests they start then
+            // leave in this one write, not in a write each (one sendto per request else).
+            co_await boost::asio::post(self->strand_, boost::asio::deferred);
             bool wait = false;
             {
                 std::lock_guard lock(self->mutex_);
                 if (!self->closed_) {
                     self->session_.produce(out, write_chunk);
                     self->ring_locked(self->session_.take_touched());
-                    if (self->session_.failure().code != corest::error::ok) self->closed_ = true;
+                    if (self->session_.failure().code != corest::error::ok) self->end_locked();
                 }
                 if (out.empty()) {
                     if (self->closed_ || self->session_.active_streams() == 0) {
@@ -277,6 +313,40 @@ private:
         if (self->closed_) self->transport_->close();
     }
 
+    // Ends the waits of streams whose calls' deadlines passed: one timer for the connection,
+    // at the earliest deadline of its streams, instead of a timer in every waiting call.
+    // Runs while some stream has a deadline; an idle connection keeps no timer pending.
+    static boost::asio::awaitable<void> sweeper(std::shared_ptr<h2_connection> self)
+    {
+        using steady = std::chrono::steady_clock;
+        for (;;) {
+            {
+                std::lock_guard lock(self->mutex_);
+                const auto now = steady::now();
+                auto next = steady::time_point::max();
+                std::vector<h2_stream*> expired;
+                for (h2_stream* s : self->session_.attached()) {
+                    if (s->wait_until <= now) {
+                        s->wait_until = steady::time_point::max();
+                        s->timed_out = true;
+                        expired.push_back(s);
+                    } else {
+                        next = std::min(next, s->wait_until);
+                    }
+                }
+                ring_locked(expired);
+                self->sweep_at_ = next;
+                if (next == steady::time_point::max() || self->closed_) {
+                    self->sweeping_ = false;
+                    co_return;
+                }
+                self->sweep_timer_.expires_at(next);
+            }
+            auto [ec] = co_await self->sweep_timer_.async_wait(as_result);
+            (void)ec;   // fired, or cancelled for an earlier deadline: look again either way
+        }
+    }
+
     static constexpr std::size_t read_chunk = 64 * 1024;
     static constexpr std::size_t write_chunk = 64 * 1024;
 
@@ -288,6 +358,9 @@ private:
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     h2_bell writer_bell_;
     std::function<void()> on_close_;
+    boost::asio::steady_timer sweep_timer_{strand_};
+    std::chrono::steady_clock::time_point sweep_at_ = std::chrono::steady_clock::time_point::max();
+    bool sweeping_ = false;
     std::chrono::steady_clock::time_point idle_since_;
     bool reading_ = false;
     bool writing_ = false;

@@ -15,8 +15,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -69,23 +67,12 @@ inline h2_session::field_list h2_fields(std::string_view head, std::string_view 
     return out;
 }
 
-enum class h2_wait : unsigned char { news, timed_out, cancelled };
-
-/// Waits until the connection rings the stream's bell, at most until `limit` runs out.
-inline boost::asio::awaitable<h2_wait> wait_for_news(h2_call_stream& s, const wait_limit& limit)
+/// The end of a wait for news: read_timeout (restarted by every piece of news), or what
+/// is left of the call when that is sooner; max when neither bounds it.
+inline std::chrono::steady_clock::time_point wait_end(const wait_limit& limit)
 {
-    namespace net = boost::asio;
-    if (!limit.duration) {
-        auto [ec] = co_await s.bell.async_receive(as_result);
-        co_return ec ? h2_wait::cancelled : h2_wait::news;
-    }
-    net::steady_timer timer(co_await net::this_coro::executor, *limit.duration);
-    auto [order, bell_ec, timer_ec] =
-        co_await net::experimental::make_parallel_group(s.bell.async_receive(net::deferred),
-                                                        timer.async_wait(net::deferred))
-            .async_wait(net::experimental::wait_for_one(), net::deferred);
-    if (order[0] == 0) co_return bell_ec ? h2_wait::cancelled : h2_wait::news;
-    co_return timer_ec ? h2_wait::cancelled : h2_wait::timed_out;
+    if (!limit.duration) return std::chrono::steady_clock::time_point::max();
+    return std::chrono::steady_clock::now() + *limit.duration;
 }
 
 /// The outcome of a stream for the hop besides hop_output: whether the request may be
@@ -131,35 +118,40 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
             out.error = {corest::error::connection_closed, std::move(why)};
         }
     };
-    auto waited = [&](h2_wait w, const wait_limit& limit) {
-        if (w == h2_wait::timed_out) out.error = limited_timeout(phase::read, limit, lim.target());
-        else if (w == h2_wait::cancelled) out.error = cancelled_during(phase::read, lim.target());
-    };
+    // The stream's bell rings for news, or when the connection's sweeper finds the wait's
+    // end passed (timed_out); the caller's cancel ends the wait on the bell itself.
+    auto timed_out = [&](const wait_limit& limit) { out.error = limited_timeout(phase::read, limit, lim.target()); };
 
     // The response head.
     boost::beast::http::response_header<> head;
     for (;;) {
-        bool have_head = false, early = false;
-        conn.with_stream(s, [&](h2_stream& st) {
+        enum { waiting, have_head, early, late } now = waiting;
+        const auto limit = lim.deadline.limit(lim.read_timeout);
+        conn.with_stream(s, wait_end(limit), [&](h2_stream& st) {
             if (st.head_done) {
-                have_head = true;
+                now = have_head;
                 head.result(st.status);
                 head.reason(boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(st.status)));
                 for (const auto& [name, value] : st.headers) head.insert(name, value);
                 st.headers.clear();
+                st.timed_out = false;
             } else if (st.closed || st.failure.code != corest::error::ok) {
                 stream_ended_early(st);
-                early = true;
+                now = early;
+            } else if (st.timed_out) {
+                now = late;
             }
+            return now != waiting;
         });
-        if (have_head || early) {
-            if (early) co_return;
-            break;
+        if (now == have_head) break;
+        if (now == early) co_return;
+        if (now == late) {
+            timed_out(limit);
+            co_return;
         }
-        const auto limit = lim.deadline.limit(lim.read_timeout);
-        const auto w = co_await wait_for_news(s, limit);
-        if (w != h2_wait::news) {
-            waited(w, limit);
+        auto [ec] = co_await s.bell.async_receive(as_result);
+        if (ec) {
+            out.error = cancelled_during(phase::read, lim.target());
             co_return;
         }
     }
@@ -176,24 +168,31 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
     if (writer.failed()) co_return;
     std::string piece;
     for (;;) {
-        bool ended = false, early = false;
-        conn.with_stream(s, [&](h2_stream& st) {
+        enum { waiting, ended, early, late } now = waiting;
+        const auto limit = lim.deadline.limit(lim.read_timeout);
+        conn.with_stream(s, wait_end(limit), [&](h2_stream& st) {
             piece.swap(st.data);
             st.data.clear();
-            if (st.ended && st.failure.code == corest::error::ok) ended = true;
-            else if (st.closed || st.failure.code != corest::error::ok) early = true;
-            if (early) stream_ended_early(st);
+            if (st.ended && st.failure.code == corest::error::ok) now = ended;
+            else if (st.closed || st.failure.code != corest::error::ok) now = early;
+            else if (!piece.empty()) st.timed_out = false;   // news: the wait starts again
+            else if (st.timed_out) now = late;
+            if (now == early) stream_ended_early(st);
+            return now != waiting;
         });
-        if (!writer.write(piece.data(), piece.size()) || early) co_return;
+        if (!writer.write(piece.data(), piece.size()) || now == early) co_return;
         piece.clear();
-        if (ended) {
+        if (now == ended) {
             writer.finish();
             co_return;
         }
-        const auto limit = lim.deadline.limit(lim.read_timeout);
-        const auto w = co_await wait_for_news(s, limit);
-        if (w != h2_wait::news) {
-            waited(w, limit);
+        if (now == late) {
+            timed_out(limit);
+            co_return;
+        }
+        auto [ec] = co_await s.bell.async_receive(as_result);
+        if (ec) {
+            out.error = cancelled_during(phase::read, lim.target());
             co_return;
         }
     }

@@ -13,6 +13,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -46,6 +47,11 @@ struct h2_stream {
     // The request body (null: none), read by nghttp2 as flow control allows.
     const encoded_body* body = nullptr;
     std::optional<body_reader> reader;
+
+    // The call's wait: until when it waits for news (read_timeout, or what is left of the
+    // call), and whether that passed first. Set by the call and the connection's sweeper.
+    std::chrono::steady_clock::time_point wait_until = std::chrono::steady_clock::time_point::max();
+    bool timed_out = false;
 
     // Where the session is in this stream's header blocks.
     bool in_interim = false;     // reading a 1xx head, which is skipped
@@ -224,6 +230,8 @@ public:
             nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 100000);
     }
     std::size_t active_streams() const { return attached_.size(); }
+    /// The streams whose calls wait on them.
+    const std::vector<h2_stream*>& attached() const { return attached_; }
     /// At most `n` streams in all on this connection (0: no limit): the server was seen to
     /// close its connections after that many (goaway_processed).
     void limit_streams(std::uint32_t n) { stream_budget_ = n; }
