@@ -11,6 +11,17 @@ server() {
     { echo "$0: cannot read $1 from $COREST_SERVERS_JSON" >&2; exit 1; }
 }
 httpbin=$(server httpbin)
+# COREST_TEST_HTTP_VERSION=2: the same checks once more over HTTP/2. httpbin is then reached
+# through nginx's HTTP/2 server over TLS, which the tool, with http_version left at auto,
+# speaks by ALPN; the test CA is trusted as a system one (OpenSSL reads SSL_CERT_FILE).
+# Every result from httpbin must then say http_version "2".
+over_http2=0
+if [[ ${COREST_TEST_HTTP_VERSION:-} == 2 ]]; then
+  over_http2=1
+  httpbin=$(server h2)
+  export SSL_CERT_FILE
+  SSL_CERT_FILE=$(server certs)/ca.pem
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -38,6 +49,19 @@ run() {
   shift
   "$corest" "$@" <"$in" >"$work/out" 2>"$work/err"
   rc=$?
+  if (( over_http2 )); then
+    "$py" - "$work/out" "$httpbin" <<'EOF' || fail "a response from $httpbin did not come over HTTP/2"
+import json, sys
+out, base = sys.argv[1:]
+for line in open(out, encoding="utf-8"):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    if isinstance(d, dict) and str(d.get("url", "")).startswith(base) and "status_code" in d and d.get("http_version") != "2":
+        sys.exit(1)
+EOF
+  fi
 }
 # run_inputs JSON ARGS...: one call with JSON on standard input.
 run_inputs() {

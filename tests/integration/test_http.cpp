@@ -14,6 +14,7 @@ using corest::test::call;
 using corest::test::call_json;
 using corest::test::get;
 using corest::test::json_object;
+using corest::test::prefer_test_http_version;
 using corest::test::servers;
 
 namespace {
@@ -245,7 +246,8 @@ BOOST_AUTO_TEST_CASE(credentials_in_the_url_stay_with_their_call)
     const std::string with_userinfo = "http://u:p@" + base.substr(std::string("http://").size()) + "/basic-auth/u/p";
     corest::request keyed = get(base + "/get");
     keyed.authentication = corest::api_key_auth{"key", corest::secret("k-secret"), corest::api_key_location::query};
-    const std::vector<corest::request> calls{get(with_userinfo), get(with_userinfo), keyed, keyed, get(base + "/get")};
+    std::vector<corest::request> calls{get(with_userinfo), get(with_userinfo), keyed, keyed, get(base + "/get")};
+    for (auto& r : calls) prefer_test_http_version(r);
     auto results = corest::test::run_coro(
         [&](boost::asio::any_io_executor ex) -> boost::asio::awaitable<std::vector<corest::result>> {
             corest::client c{ex};
@@ -278,6 +280,7 @@ BOOST_AUTO_TEST_CASE(execute_copies_the_request)
             corest::client c{ex};
             std::vector<corest::result> out;
             corest::request req = get(servers().httpbin + "/get?copied=1");
+            prefer_test_http_version(req);
             auto copied = c.execute(req);
             req.url = servers().httpbin + "/get?changed=1";
             out.push_back(co_await std::move(copied));

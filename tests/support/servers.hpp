@@ -32,7 +32,8 @@ struct test_servers
     std::string tls13_only;      // https://localhost:P8 TLS 1.3 only
     std::string tls12_only;      // https://localhost:P9 TLS 1.2 only
     std::string h2;              // https://localhost nginx with HTTP/2 (ALPN h2, http/1.1)
-    std::string h2c;             // http://127.0.0.1 nginx with HTTP/2 by prior knowledge
+    std::string h2c;             // http://127.0.0.1 nginx with HTTP/2 by prior knowledge, in front of httpbin
+    std::string h2c2;            // http://127.0.0.1 the same in front of httpbin2
     std::string h2_goaway;       // https://localhost nginx HTTP/2, GOAWAY after 50 requests per connection
     std::string wire;            // http://127.0.0.1:P10 the wire recorder (fixtures/wire_server.py)
     std::string wire2;           // http://127.0.0.1:P11 the same recorder on another port
@@ -56,6 +57,15 @@ struct test_servers
         return certs + "/" + std::string(file);
     }
 };
+
+/// COREST_TEST_HTTP_VERSION=2: the run checks every input once more over HTTP/2. `httpbin`
+/// and `httpbin2` are then nginx's h2c servers in front of them, and call() and call_json()
+/// ask for HTTP/2 (tests/CMakeLists.txt names the suites that run so).
+inline bool over_http2()
+{
+    const char* v = std::getenv("COREST_TEST_HTTP_VERSION");
+    return v != nullptr && std::string_view(v) == "2";
+}
 
 namespace detail {
 
@@ -101,6 +111,7 @@ inline test_servers load_test_servers()
     s.tls12_only = field("tls12_only");
     s.h2 = field("h2");
     s.h2c = field("h2c");
+    s.h2c2 = field("h2c2");
     s.h2_goaway = field("h2_goaway");
     s.wire = field("wire");
     s.wire2 = field("wire2");
@@ -119,6 +130,10 @@ inline test_servers load_test_servers()
     s.socks_user = field("socks_user");
     s.socks_password = field("socks_password");
     s.certs = field("certs");
+    if (over_http2()) {   // the suites that run once more over HTTP/2 reach httpbin through h2c
+        s.httpbin = s.h2c;
+        s.httpbin2 = s.h2c2;
+    }
     return s;
 }
 

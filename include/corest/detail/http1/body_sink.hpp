@@ -9,6 +9,7 @@
 #include <corest/detail/file_sink.hpp>
 #include <corest/detail/http1/message.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -37,6 +38,16 @@ struct body_target {
     enum class kind : unsigned char { memory, file, discard } where = kind::memory;
     bool decode = true;   // decompress gzip/deflate
 };
+
+/// A declared length sizes an in-memory body once instead of growing it by copies (each
+/// growth of a large string is a fresh allocation, page faults and a copy). Capped, so a
+/// peer that declares much and sends nothing cannot make each call reserve much.
+inline void reserve_declared_body(const body_target& target, bool decoding, std::optional<std::uint64_t> declared)
+{
+    constexpr std::uint64_t reserve_cap = 8ull * 1024 * 1024;
+    if (target.where != body_target::kind::memory || decoding || !declared) return;
+    target.memory->reserve(static_cast<std::size_t>(std::min({*declared, target.max_bytes, reserve_cap})));
+}
 
 struct body_outcome {
     mapped_error error;

@@ -112,13 +112,8 @@ boost::asio::awaitable<void> read_response_body(Stream& stream, boost::beast::fl
     if (!parser.is_done() && buffer.capacity() < body_chunk_size &&
         parser.content_length().value_or(UINT64_MAX) > buffer.size())
         buffer.reserve(body_chunk_size);
-    // A declared length sizes the in-memory body once instead of growing it by copies;
-    // capped, so a peer that declares much and sends nothing cannot make each call reserve much.
-    if (target.where == body_target::kind::memory && !decoder && parser.content_length()) {
-        constexpr std::uint64_t reserve_cap = 8ull * 1024 * 1024;
-        target.memory->reserve(static_cast<std::size_t>(
-            std::min({*parser.content_length(), target.max_bytes, reserve_cap})));
-    }
+    if (const auto declared = parser.content_length())
+        reserve_declared_body(target, decoder.has_value(), *declared);
     // A body of declared length kept in memory as it comes: read straight from the socket
     // into the body string, in reads as large as what is left, past the parser (which
     // would copy every byte into the chunk and from there into the string). Only the

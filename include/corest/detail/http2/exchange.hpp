@@ -19,6 +19,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +75,19 @@ inline std::chrono::steady_clock::time_point wait_end(const wait_limit& limit)
 {
     if (!limit.duration) return std::chrono::steady_clock::time_point::max();
     return std::chrono::steady_clock::now() + *limit.duration;
+}
+
+/// The response's Content-Length, when it has one that is a number (nghttp2 holds the
+/// DATA frames to it).
+inline std::optional<std::uint64_t> declared_length(const boost::beast::http::response_header<>& head)
+{
+    const auto it = head.find(boost::beast::http::field::content_length);
+    if (it == head.end()) return std::nullopt;
+    const auto text = it->value();
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return n;
 }
 
 /// The outcome of a stream for the hop besides hop_output: whether the request may be
@@ -166,6 +181,7 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
     const auto encoding = head.find(boost::beast::http::field::content_encoding);
     body_writer writer(where, out, encoding == head.end() ? std::string_view() : std::string_view(encoding->value()));
     if (writer.failed()) co_return;
+    reserve_declared_body(where, writer.decodes(), declared_length(head));
     std::string piece;
     for (;;) {
         enum { waiting, ended, early, late } now = waiting;
