@@ -19,6 +19,7 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -122,6 +123,37 @@ BOOST_AUTO_TEST_CASE(h2c_by_prior_knowledge)
     // Without "2", http speaks HTTP/1.1 (and this port speaks only HTTP/2).
     auto h1 = call(get(servers().h2c + "/get"));
     BOOST_TEST(!h1.ok());
+}
+
+BOOST_AUTO_TEST_CASE(nghttpd_serves_and_echoes_over_tls_and_h2c)
+{
+    // nghttp2's own server: another HTTP/2 implementation than nginx's, by ALPN (auto) and
+    // by prior knowledge; it sends files and echoes uploads (--echo-upload).
+    auto hello = call(h2_get(servers().nghttpd + "/hello.txt"));
+    BOOST_TEST_REQUIRE(hello.ok(), hello.message);
+    BOOST_TEST(hello.http_version == "2");
+    BOOST_TEST(hello.body == "hello, world\n");
+
+    auto big = get(servers().nghttpd_h2c + "/16m.bin");
+    big.http_version = corest::http_version_mode::v2;
+    auto b = call(big);
+    BOOST_TEST_REQUIRE(b.ok(), b.message);
+    BOOST_TEST(b.http_version == "2");
+    std::ifstream file(servers().certs + "/../www/16m.bin", std::ios::binary);
+    const std::string expected{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    BOOST_TEST_REQUIRE(expected.size() == 16u * 1024 * 1024);
+    BOOST_TEST((b.body == expected));
+
+    // 3 MiB up and back, past the initial windows of both sides.
+    std::string text(3 * 1024 * 1024, 'x');
+    for (std::size_t i = 0; i < text.size(); i += 4096) text[i] = static_cast<char>('a' + (i / 4096) % 26);
+    auto up = h2_get(servers().nghttpd + "/hello.txt");
+    up.method = corest::method::put;
+    up.body = corest::text_body{text};
+    auto u = call(up);
+    BOOST_TEST_REQUIRE(u.ok(), u.message);
+    BOOST_TEST(u.http_version == "2");
+    BOOST_TEST((u.body == text));
 }
 
 BOOST_AUTO_TEST_CASE(bodies_go_both_ways)
@@ -358,13 +390,33 @@ BOOST_AUTO_TEST_CASE(stalled_streams_time_out_on_read)
         BOOST_TEST((r.error == corest::error::timeout), path << ": " << r.message);
         BOOST_TEST(r.message.find("read_timeout of 0.4 s") != std::string::npos, r.message);
     }
-    // An upload the server never gives window for: bounded by the same wait.
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_upload_times_out_on_write)
+{
+    // The server never gives the request body's window back: the send stalls, and
+    // write_timeout (not read_timeout, which starts once the request is sent) ends it.
     auto up = h2c("/slow-upload");
     up.method = corest::method::post;
     up.body = corest::text_body{std::string(1 << 20, 'u')};
-    up.read_timeout = corest::seconds(0.4);
+    up.write_timeout = corest::seconds(0.4);
+    up.read_timeout = corest::seconds(30);
+    up.retry_on_connection_error = false;
+    const auto started = std::chrono::steady_clock::now();
     auto r = call(up);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     BOOST_TEST((r.error == corest::error::timeout), r.message);
+    BOOST_TEST(r.message.find("write_timeout of 0.4 s") != std::string::npos, r.message);
+    BOOST_TEST(took < 10.0);
+
+    // A long upload that keeps moving is not cut by a write_timeout shorter than itself:
+    // the timeout is the longest stall, restarted by every piece sent.
+    auto big = h2c("/sink-upload");
+    big.method = corest::method::post;
+    big.body = corest::text_body{std::string(48u << 20, 'b')};
+    big.write_timeout = corest::seconds(0.3);
+    auto b = call(big);
+    BOOST_TEST(b.ok(), b.message);
 }
 
 BOOST_AUTO_TEST_CASE(broken_responses_are_protocol_errors)

@@ -34,6 +34,8 @@ struct test_servers
     std::string h2;              // https://localhost nginx with HTTP/2 (ALPN h2, http/1.1)
     std::string h2c;             // http://127.0.0.1 nginx with HTTP/2 by prior knowledge, in front of httpbin
     std::string h2c2;            // http://127.0.0.1 the same in front of httpbin2
+    std::string nghttpd;         // https://localhost nghttpd (nghttp2's server) on the static files, --echo-upload
+    std::string nghttpd_h2c;     // http://127.0.0.1 the same, h2c
     std::string h2_goaway;       // https://localhost nginx HTTP/2, GOAWAY after 50 requests per connection
     std::string wire;            // http://127.0.0.1:P10 the wire recorder (fixtures/wire_server.py)
     std::string wire2;           // http://127.0.0.1:P11 the same recorder on another port
@@ -113,6 +115,8 @@ inline test_servers load_test_servers()
     s.h2c = field("h2c");
     s.h2c2 = field("h2c2");
     s.h2_goaway = field("h2_goaway");
+    s.nghttpd = field("nghttpd");
+    s.nghttpd_h2c = field("nghttpd_h2c");
     s.wire = field("wire");
     s.wire2 = field("wire2");
     s.wire_log = field("wire_log");

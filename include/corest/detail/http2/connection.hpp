@@ -25,6 +25,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -72,6 +73,7 @@ public:
     {
         std::lock_guard lock(mutex_);
         if (closed_ || !session_.submit(fields, s)) return false;
+        submitted_.fetch_add(1, std::memory_order_relaxed);
         run_locked();
         return true;
     }
@@ -128,6 +130,14 @@ public:
                 });
             }
         }
+    }
+
+    /// Whether the stream's request is still being sent (its wait is then under
+    /// write_timeout); the call is woken when that ends.
+    bool sending(const h2_call_stream& s)
+    {
+        std::lock_guard lock(mutex_);
+        return !s.body_sent;
     }
 
     /// New streams may start here now.
@@ -275,9 +285,16 @@ private:
     {
         std::string out;
         for (;;) {
-            // Let the calls that are ready to run go first: the requests they start then
-            // leave in this one write, not in a write each (one sendto per request else).
-            co_await boost::asio::post(self->strand_, boost::asio::deferred);
+            // Let the calls that are ready to run go first, for as long as they keep starting
+            // requests (a few rounds at most): the requests then leave in one write, not in
+            // a write each (a sendto per request or two else, most of a small call's cost).
+            std::uint64_t seen = self->submitted_.load(std::memory_order_relaxed);
+            for (int round = 0; round < gather_rounds; ++round) {
+                co_await boost::asio::post(self->strand_, boost::asio::deferred);
+                const std::uint64_t now = self->submitted_.load(std::memory_order_relaxed);
+                if (now == seen) break;
+                seen = now;
+            }
             bool wait = false;
             {
                 std::lock_guard lock(self->mutex_);
@@ -349,6 +366,7 @@ private:
 
     static constexpr std::size_t read_chunk = 64 * 1024;
     static constexpr std::size_t write_chunk = 64 * 1024;
+    static constexpr int gather_rounds = 8;
 
     std::mutex mutex_;
     std::unique_ptr<connection> transport_;
@@ -357,6 +375,7 @@ private:
     std::string peer_;   // the origin, for messages
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     h2_bell writer_bell_;
+    std::atomic<std::uint64_t> submitted_{0};   // streams started: the writer gathers while it grows
     std::function<void()> on_close_;
     boost::asio::steady_timer sweep_timer_{strand_};
     std::chrono::steady_clock::time_point sweep_at_ = std::chrono::steady_clock::time_point::max();

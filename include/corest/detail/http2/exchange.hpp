@@ -135,13 +135,16 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
     };
     // The stream's bell rings for news, or when the connection's sweeper finds the wait's
     // end passed (timed_out); the caller's cancel ends the wait on the bell itself.
-    auto timed_out = [&](const wait_limit& limit) { out.error = limited_timeout(phase::read, limit, lim.target()); };
+    auto timed_out = [&](phase p, const wait_limit& limit) { out.error = limited_timeout(p, limit, lim.target()); };
 
     // The response head.
     boost::beast::http::response_header<> head;
     for (;;) {
         enum { waiting, have_head, early, late } now = waiting;
-        const auto limit = lim.deadline.limit(lim.read_timeout);
+        // While the request body goes out (as the server's window lets it), the wait is
+        // the send's: write_timeout, restarted by every piece sent; then read_timeout.
+        const phase waiting_on = conn.sending(s) ? phase::write : phase::read;
+        const auto limit = lim.deadline.limit(waiting_on == phase::write ? lim.write_timeout : lim.read_timeout);
         conn.with_stream(s, wait_end(limit), [&](h2_stream& st) {
             if (st.head_done) {
                 now = have_head;
@@ -161,12 +164,12 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
         if (now == have_head) break;
         if (now == early) co_return;
         if (now == late) {
-            timed_out(limit);
+            timed_out(waiting_on, limit);
             co_return;
         }
         auto [ec] = co_await s.bell.async_receive(as_result);
         if (ec) {
-            out.error = cancelled_during(phase::read, lim.target());
+            out.error = cancelled_during(waiting_on, lim.target());
             co_return;
         }
     }
@@ -203,7 +206,7 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
             co_return;
         }
         if (now == late) {
-            timed_out(limit);
+            timed_out(phase::read, limit);
             co_return;
         }
         auto [ec] = co_await s.bell.async_receive(as_result);

@@ -47,6 +47,8 @@ struct h2_stream {
     // The request body (null: none), read by nghttp2 as flow control allows.
     const encoded_body* body = nullptr;
     std::optional<body_reader> reader;
+    bool body_sent = false;   // the request's last byte went to nghttp2 (or it has none):
+                              // the call's wait is then for the response, not for sending
 
     // The call's wait: until when it waits for news (read_timeout, or what is left of the
     // call), and whether that passed first. Set by the call and the connection's sweeper.
@@ -130,6 +132,7 @@ public:
                            value.size(), NGHTTP2_NV_FLAG_NONE});
         nghttp2_data_provider provider{};
         const bool has_body = s.body && !s.body->segments.empty() && s.body->content_length > 0;
+        s.body_sent = !has_body;
         if (has_body) {
             s.reader.emplace(*s.body);
             provider.source.ptr = &s;
@@ -400,6 +403,7 @@ private:
         auto* s = static_cast<h2_stream*>(source->ptr);
         if (!s || !s->reader) {
             *flags |= NGHTTP2_DATA_FLAG_EOF;
+            if (s) s->body_sent = true;
             return 0;
         }
         std::error_code ec;
@@ -409,7 +413,12 @@ private:
             self(user).touch(*s);
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
-        if (n == 0) *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (n == 0) {
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+            s->body_sent = true;
+        }
+        // Progress: the call's write_timeout (the longest stall while sending) starts again.
+        self(user).touch(*s);
         return static_cast<ssize_t>(n);
     }
 
