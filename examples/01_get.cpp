@@ -4,7 +4,7 @@
 //
 // A corest::client lives on an executor (here an io_context) and runs calls as
 // coroutines. execute() never throws for a failed call: the result says what
-// happened, with SPEC.md's error code and a message a person can act on.
+// happened, with its error code (docs/errors.md) and a message a person can act on.
 
 #include <corest/client.hpp>
 #include <corest/json.hpp>

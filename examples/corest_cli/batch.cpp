@@ -170,7 +170,7 @@ int run_batch_mode(context& ctx)
     };
     auto sink = [&](std::size_t index, corest::result&& r) {
         if (!r.ok()) all_ok = false;
-        // "index" first, then the result as SPEC's to_json gives it.
+        // "index" first, then the result as to_json gives it.
         std::string body = compact_json(corest::to_json(r));
         ctx.con.out_line("{\"index\":" + std::to_string(index) + "," + body.substr(1));
         std::uint64_t offset = 0;

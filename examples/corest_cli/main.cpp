@@ -1,4 +1,4 @@
-// corest: one REST call, or a batch of them, from JSON inputs (SPEC.md "The corest tool").
+// corest: one REST call, or a batch of them, from JSON inputs (docs/cli.md).
 //
 //   echo '{"url": "https://httpbin.org/get"}' | corest --pretty
 //   corest --batch calls.jsonl --concurrency 100 --connector api.yaml --secrets secrets.json > results.jsonl

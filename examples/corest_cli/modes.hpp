@@ -69,10 +69,10 @@ inline corest::client_options tool_client_options()
     return o;
 }
 
-/// Runs one call (SPEC "One call"); returns the exit status.
+/// Runs one call (docs/cli.md, "One call"); returns the exit status.
 int run_single(context& ctx);
 
-/// Runs a JSON Lines batch (SPEC "Batch"); returns the exit status.
+/// Runs a JSON Lines batch (docs/cli.md, "A batch"); returns the exit status.
 int run_batch_mode(context& ctx);
 
 } // namespace corest_cli

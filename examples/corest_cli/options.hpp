@@ -1,7 +1,7 @@
 #ifndef COREST_CLI_OPTIONS_HPP
 #define COREST_CLI_OPTIONS_HPP
 
-// The command line of the corest tool (SPEC.md "The corest tool"):
+// The command line of the corest tool (docs/cli.md):
 //
 //   corest [--connector FILE] [--secrets FILE] [--proxy URL] [--pretty] [INPUTS.json | -]
 //   corest --batch FILE.jsonl|- [--concurrency N] [--connector FILE] [--secrets FILE] [--proxy URL]

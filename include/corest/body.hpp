@@ -25,7 +25,7 @@
 
 namespace corest {
 
-/// Encodes a request body (SPEC.md "Body"): no body -> empty, no content type;
+/// Encodes a request body (docs/inputs.md, "The request body"): no body -> empty, no content type;
 /// json -> serialized, application/json; text -> as is, text/plain; charset=utf-8;
 /// urlencoded -> application/x-www-form-urlencoded; multipart -> see body/multipart.hpp.
 /// Bad input (INVALID_INPUT naming the input) leaves an empty body and sets `problem`.

@@ -1,7 +1,7 @@
 #ifndef COREST_CIRCUIT_BREAKER_HPP
 #define COREST_CIRCUIT_BREAKER_HPP
 
-// The per-origin circuit breaker (SPEC.md "Response handling", `circuit_breaker`),
+// The per-origin circuit breaker (the `circuit_breaker` input),
 // as a state machine without I/O. Time is passed in (`Clock::time_point now`),
 // so tests move a fake clock instead of sleeping.
 //
@@ -25,8 +25,8 @@
 
 namespace corest {
 
-/// Whether a call's final outcome counts as a breaker failure (SPEC "Precise
-/// rules"): CONNECT_FAILED, DNS_FAILED, TLS_ERROR, TIMEOUT, CONNECTION_CLOSED,
+/// Whether a call's final outcome counts as a breaker failure: CONNECT_FAILED,
+/// DNS_FAILED, TLS_ERROR, TIMEOUT, CONNECTION_CLOSED,
 /// or a 5xx final status. Any other outcome resets the failure count.
 /// A call that failed fast with CIRCUIT_OPEN never reached the origin: the caller
 /// does not record it. A CANCELLED call is "any other outcome" and resets the count.
@@ -141,7 +141,7 @@ public:
 
     /// Whether a call to the origin may go out now. The origin's breaker is
     /// created on first use with `opts`; later calls' options are ignored
-    /// (SPEC: the first call that enables it on the client sets it up).
+    /// (the first call that enables it on the client sets it up).
     bool allow(std::string_view origin_key, const circuit_breaker_options& opts, time_point now)
     {
         std::lock_guard lock(mutex_);

@@ -55,7 +55,7 @@ enum class error {
     unknown_error,
 };
 
-/// SPEC.md's name of an error code, e.g. "NOT_FOUND"; "" for error::ok.
+/// The name of an error code in docs/errors.md and the tool's output, e.g. "NOT_FOUND"; "" for error::ok.
 constexpr std::string_view error_name(error e) noexcept
 {
     switch (e) {

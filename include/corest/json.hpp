@@ -23,7 +23,7 @@
 
 namespace corest {
 
-/// Every top-level input name SPEC.md knows, in SPEC's order. from_json
+/// Every top-level input name, in the order of docs/inputs.md. from_json
 /// rejects any other key; profile merging uses it to tell inputs from
 /// other keys of a secrets object. The only list of input names.
 inline const std::vector<std::string_view>& input_names()

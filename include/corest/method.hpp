@@ -17,7 +17,7 @@ constexpr std::string_view method_name(method m) noexcept
     return names[static_cast<std::size_t>(m)];
 }
 
-/// Case-insensitive parse of SPEC's eight methods; nullopt for anything else.
+/// Case-insensitive parse of the eight methods corest sends; nullopt for anything else.
 constexpr std::optional<method> parse_method(std::string_view text) noexcept
 {
     for (int i = 0; i <= static_cast<int>(method::trace); ++i) {
@@ -41,7 +41,7 @@ constexpr bool is_idempotent(method m) noexcept
     return m != method::post && m != method::patch;
 }
 
-/// Methods that may carry a `json` body (SPEC: post, put, patch, delete).
+/// Methods that may carry a `json` body (post, put, patch, delete).
 constexpr bool allows_json_body(method m) noexcept
 {
     return m == method::post || m == method::put || m == method::patch || m == method::delete_;

@@ -1,7 +1,7 @@
 #ifndef COREST_PROFILE_HPP
 #define COREST_PROFILE_HPP
 
-// Connector profiles and secrets (SPEC.md "Connector profiles and secrets").
+// Connector profiles and secrets (docs/cli.md, "Connector profiles and secrets").
 //
 //   boost::json::object merged;
 //   auto check = corest::merge_inputs(connector, secrets, call_inputs, merged);
@@ -175,7 +175,7 @@ inline void collect_secret_strings(const boost::json::value& v, std::vector<std:
 
 } // namespace detail
 
-/// Merges a call's inputs over a connector and its secrets (SPEC.md order) into
+/// Merges a call's inputs over a connector and its secrets (in the order docs/cli.md gives) into
 /// `merged` (replaced), then resolves `{{secrets.NAME}}` in every string value,
 /// however deeply nested.
 ///

@@ -1,7 +1,7 @@
 #ifndef COREST_REDIRECT_HPP
 #define COREST_REDIRECT_HPP
 
-// The redirect follower's decision (SPEC.md "Redirects"), without I/O:
+// The redirect follower's decision (docs/inputs.md, "Redirects"), without I/O:
 // given one response, is it followed, where to, with which method and body,
 // and does the next hop leave the origin of the call's first URL (then no
 // credentials go with it). The call state machine (detail/call/call_fsm.hpp) acts on it.

@@ -24,7 +24,7 @@
 
 namespace corest {
 
-/// Fractional seconds, as SPEC's timeouts are given. Zero means "no limit".
+/// Fractional seconds, as the timeout inputs are given. Zero means "no limit".
 using seconds = std::chrono::duration<double>;
 
 using header_list = std::vector<std::pair<std::string, std::string>>;

@@ -1,7 +1,7 @@
 #ifndef COREST_RETRY_HPP
 #define COREST_RETRY_HPP
 
-// The retrier's decisions (SPEC.md "Status handling and retries"), without I/O:
+// The retrier's decisions (docs/inputs.md, "Status codes and retries"), without I/O:
 // the back-off delay, Retry-After parsing, which errors are retried, and
 // whether one more attempt starts. The coroutine that sleeps and re-sends
 // lives elsewhere; everything here is a pure function of its arguments
@@ -211,7 +211,7 @@ inline std::optional<std::chrono::duration<double>> parse_retry_after(
     return delta.count() > 0 ? delta : std::chrono::duration<double>(0);
 }
 
-/// Transport errors a retry may cure (SPEC "Precise rules"): CONNECT_FAILED,
+/// Transport errors a retry may cure: CONNECT_FAILED,
 /// CONNECTION_CLOSED and TIMEOUT. DNS_FAILED, TLS_ERROR, AUTH_FAILED, ... are final.
 constexpr bool is_retryable_transport_error(error e) noexcept
 {
@@ -251,13 +251,13 @@ struct retry_decision {
 ///   holds and the method is idempotent (or `retry_non_idempotent` is set).
 /// - The wait is `backoff_delay(r.retry_backoff, retries_done)`, or the
 ///   `retry_after` header value when it parses, capped at `retry_backoff.maximum`.
-/// - Deadline: SPEC says no retry *starts* after `deadline` seconds from the first
+/// - Deadline: no retry *starts* after `deadline` seconds from the first
 ///   attempt. The retry starts when its wait ends, so it is refused when
 ///   `elapsed + delay > deadline` (a retry that would start exactly at the deadline
 ///   is still made). A deadline of 0 (or less) means none, as every zero duration
 ///   in corest's configuration does.
 /// `total_timeout` is not checked here: the caller's whole-call timer ends a
-/// back-off wait that outlives it with TIMEOUT, as SPEC asks.
+/// back-off wait that outlives it with TIMEOUT, as the contract asks.
 inline retry_decision decide_retry(const request& r, unsigned retries_done,
                                    std::optional<unsigned> status, error transport_error,
                                    std::optional<std::string_view> retry_after,

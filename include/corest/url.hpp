@@ -1,7 +1,7 @@
 #ifndef COREST_URL_HPP
 #define COREST_URL_HPP
 
-// The URL composer (SPEC.md "Target"): `url`, or scheme/hostname/port/base_path/path,
+// The URL composer (docs/inputs.md, "Where the call goes"): `url`, or scheme/hostname/port/base_path/path,
 // plus `params`, with the `encode_url` rules; and the small URL helpers the rest
 // of corest needs (origin, request target, Host header, redaction for outputs).
 // percent_encode_component and the params value rules live in body/urlencoded.hpp
@@ -337,7 +337,7 @@ inline void set_problem(corest::input_check& p, corest::error code, std::string 
     p.message = std::move(message);
 }
 
-/// SPEC `hostname`: a host name, IPv4, `[IPv6]`, or a bare IPv6 (bracketed here).
+/// The `hostname` input: a host name, IPv4, `[IPv6]`, or a bare IPv6 (bracketed here).
 /// Returns the authority host text, or nullopt with `problem` set.
 inline std::optional<std::string> checked_hostname(std::string_view h, corest::input_check& problem)
 {
@@ -396,7 +396,7 @@ inline constexpr std::string_view ipv4_prefix_refused =
     "has a host name that starts like an IPv4 address (as 10.0.0.1.example.com), which "
     "Boost.URL 1.81 misreads; corest refuses it rather than connect to that address";
 
-/// Scheme, host and port of a parsed URL against SPEC: http/https, a host, port 1-65535.
+/// Scheme, host and port of a parsed URL against the rules: http/https, a host, port 1-65535.
 /// `raw` is the input as given (masked for the message only when it is bad).
 inline bool check_target(boost::urls::url& u, std::string_view name, std::string_view raw,
                          corest::input_check& problem)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end checks of the corest tool (SPEC.md "The corest tool") against the loopback httpbin.
+# End-to-end checks of the corest tool (docs/cli.md) against the loopback httpbin.
 #
 #   COREST_SERVERS_JSON=DIR/servers.json bash tests/cli/test_cli.sh PATH/TO/corest
 #

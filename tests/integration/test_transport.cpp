@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(read_timeout_on_a_reused_connection)
 
 BOOST_AUTO_TEST_CASE(finished_calls_leave_no_timer_behind)
 {
-    // Calls with SPEC's 20 s timeouts end in milliseconds; their connection stays pooled.
+    // Calls with the default 20 s timeouts end in milliseconds; their connection stays pooled.
     // The io_context must then run out of work at once: a deadline wait still pending
     // would hold run() for the length of a timeout.
     fault_server srv(corest::test::respond("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));

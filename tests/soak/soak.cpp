@@ -122,7 +122,7 @@ struct kind_spec {
     const char* path;                // nginx: path; fault server: unused
     fault f;                         // fault server only
     corest::method method;
-    bool retries;                    // SPEC's default retry settings (else none at all)
+    bool retries;                    // the default retry settings (else none at all)
     std::vector<error> allowed;      // result codes this kind may give
     bool timeout_at_least_read;      // a TIMEOUT must take at least read_timeout
     bool timeout_is_total;           // a TIMEOUT must be the total phase, after total_timeout
@@ -146,7 +146,7 @@ const std::vector<kind_spec>& kinds()
         {"nginx_localhost", 20, target::nginx, "/json/", fault::ok, m::get, true, nginx_codes, false, false},
         {"nginx_64k", 20, target::nginx, "/64k.txt", fault::ok, m::get, true, nginx_codes, false, false},
         {"nginx_noretry", 32, target::nginx, "/hello", fault::ok, m::get, false, nginx_codes, false, false},
-        // The fault server picks a fault per request; retries as SPEC's defaults.
+        // The fault server picks a fault per request; retries at their defaults.
         {"chaos_get", 200, target::fault_server, "", fault::chaos, m::get, true, chaos_codes, false, false},
         {"chaos_post", 100, target::fault_server, "", fault::chaos, m::post, true, chaos_codes, false, false},
         // One named fault, no retries: exactly one outcome is right.

@@ -50,7 +50,7 @@ inline corest::result call(corest::request req, corest::client_options options =
     });
 }
 
-/// Maps JSON inputs (SPEC's form) and runs them.
+/// Maps JSON inputs (the form docs/inputs.md gives) and runs them.
 inline corest::result call_json(std::string_view inputs)
 {
     auto value = boost::json::parse(inputs);
@@ -61,7 +61,7 @@ inline corest::result call_json(std::string_view inputs)
     });
 }
 
-/// A request for `url` with everything else at SPEC's defaults.
+/// A request for `url` with everything else at their defaults.
 inline corest::request get(std::string url)
 {
     corest::request r;

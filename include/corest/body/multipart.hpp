@@ -1,7 +1,7 @@
 #ifndef COREST_BODY_MULTIPART_HPP
 #define COREST_BODY_MULTIPART_HPP
 
-// multipart/form-data bodies (SPEC `multipart`). File parts become
+// multipart/form-data bodies (the `multipart` input). File parts become
 // file_segment slices streamed by body_reader, never read into memory; the
 // total Content-Length is exact and known before anything is sent.
 

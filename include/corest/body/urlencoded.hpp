@@ -1,7 +1,7 @@
 #ifndef COREST_BODY_URLENCODED_HPP
 #define COREST_BODY_URLENCODED_HPP
 
-// application/x-www-form-urlencoded bodies (SPEC `urlencoded`), and the form
+// application/x-www-form-urlencoded bodies (the `urlencoded` input), and the form
 // value encoding they share with `params` (url.hpp includes this header).
 
 #include <corest/detail/json_text.hpp>

@@ -1,8 +1,8 @@
 #ifndef COREST_DETAIL_BODY_CLASSIFY_HPP
 #define COREST_DETAIL_BODY_CLASSIFY_HPP
 
-// Decides how a body kept in memory is reported (SPEC.md "Result" and
-// "Precise rules/Responses"): its `encoding`, and exactly one of json / text /
+// Decides how a body kept in memory is reported (docs/outputs.md): its
+// `encoding`, and exactly one of json / text /
 // bytes. No I/O: it looks only at result::body and the content-type header.
 
 #include <corest/detail/json_limits.hpp>
@@ -286,8 +286,8 @@ private:
 ///   without NUL bytes: kind text, and r.body becomes its UTF-8 form
 ///   (iso-8859-1 and windows-1252 are converted);
 /// - else kind bytes (r.body unchanged).
-/// still_encoded: the body is in a content coding we did not decode (SPEC:
-/// "kept as it came (bytes)"), so a non-empty body is bytes whatever it looks like.
+/// still_encoded: the body is in a content coding we did not decode (such a body is
+/// kept as it came, as bytes), so a non-empty body is bytes whatever it looks like.
 /// scanned: the body's bytes as they arrived (finished), so they are not scanned again.
 inline void classify_body(corest::result& r, bool still_encoded = false, const body_text_scan* scanned = nullptr)
 {

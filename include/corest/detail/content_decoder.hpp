@@ -1,7 +1,7 @@
 #ifndef COREST_DETAIL_CONTENT_DECODER_HPP
 #define COREST_DETAIL_CONTENT_DECODER_HPP
 
-// Streaming decoder of gzip / deflate content codings (SPEC.md "Responses").
+// Streaming decoder of gzip / deflate content codings (the `decompress` input).
 // Bounded memory: input is inflated in 16 KiB steps and every step is handed on
 // at once, so a decompression bomb stops at the output limit instead of being
 // inflated whole. Several codings ("gzip, gzip") are undone in reverse order of
@@ -24,7 +24,7 @@ namespace corest::detail {
 
 class content_decoder {
 public:
-    /// SPEC's limit on codings in one response; more is PROTOCOL_ERROR.
+    /// corest's limit on codings in one response; more is PROTOCOL_ERROR.
     static constexpr std::size_t max_codings = 5;
     /// Output step of each layer: the memory one layer holds besides zlib's window.
     static constexpr std::size_t step = 16 * 1024;

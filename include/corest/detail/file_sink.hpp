@@ -1,7 +1,7 @@
 #ifndef COREST_DETAIL_FILE_SINK_HPP
 #define COREST_DETAIL_FILE_SINK_HPP
 
-// The `dst` output file (SPEC.md "Response handling"): the body goes to a
+// The `dst` output file (docs/inputs.md, "The response"): the body goes to a
 // temporary file beside dst and is renamed onto it only on commit, so a failed
 // or cancelled execution leaves no partial file and an existing dst untouched.
 // POSIX only. Errors are the OS's error codes; the caller turns them into
@@ -105,7 +105,7 @@ public:
     }
 
     /// Closes the temporary file and renames it onto dst (atomic on one file
-    /// system; an existing dst is replaced). No fsync: SPEC promises no partial
+    /// system; an existing dst is replaced). No fsync: corest promises no partial
     /// file after a failed execution, not durability across a power cut, and
     /// an fsync per download would cost every batch. On error the temporary
     /// file is removed and dst is left as it was.

@@ -1,9 +1,9 @@
 #ifndef COREST_DETAIL_RESPONSE_HEADERS_HPP
 #define COREST_DETAIL_RESPONSE_HEADERS_HPP
 
-// The `headers` output from a received header block (SPEC.md "Result"):
+// The `headers` output from a received header block (docs/outputs.md):
 // names lower-cased, a repeated name joined with ", " at the position of its
-// first occurrence. Set-Cookie follows the same rule (SPEC says joined); the
+// first occurrence. Set-Cookie follows the same rule (the output joins them); the
 // cookies themselves are reported separately in `cookies`.
 
 #include <corest/detail/body_classify.hpp>

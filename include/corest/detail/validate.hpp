@@ -3,7 +3,7 @@
 
 // The one validation step (DESIGN.md rule 6): semantic checks of a request
 // that hold for C++ callers and JSON callers alike, run once before anything
-// is sent. The first problem wins; its message names the input by SPEC's
+// is sent. The first problem wins; its message names the input by its
 // (dotted) name and never contains a secret value. URL syntax is checked by
 // the URL composer, not here.
 
