@@ -288,13 +288,7 @@ private:
             // Let the calls that are ready to run go first, for as long as they keep starting
             // requests (a few rounds at most): the requests then leave in one write, not in
             // a write each (a sendto per request or two else, most of a small call's cost).
-            std::uint64_t seen = self->submitted_.load(std::memory_order_relaxed);
-            for (int round = 0; round < gather_rounds; ++round) {
-                co_await boost::asio::post(self->strand_, boost::asio::deferred);
-                const std::uint64_t now = self->submitted_.load(std::memory_order_relaxed);
-                if (now == seen) break;
-                seen = now;
-            }
+            co_await gather(self);
             bool wait = false;
             {
                 std::lock_guard lock(self->mutex_);
@@ -328,6 +322,18 @@ private:
         // The one who ends the connection closes the socket, which ends a pending read.
         std::lock_guard lock(self->mutex_);
         if (self->closed_) self->transport_->close();
+    }
+
+    // Yields to the ready calls while they keep starting streams (gather_rounds at most).
+    static boost::asio::awaitable<void> gather(std::shared_ptr<h2_connection> self)
+    {
+        std::uint64_t seen = self->submitted_.load(std::memory_order_relaxed);
+        for (int round = 0; round < gather_rounds; ++round) {
+            co_await boost::asio::post(self->strand_, boost::asio::deferred);
+            const std::uint64_t now = self->submitted_.load(std::memory_order_relaxed);
+            if (now == seen) break;
+            seen = now;
+        }
     }
 
     // Ends the waits of streams whose calls' deadlines passed: one timer for the connection,
