@@ -14,6 +14,7 @@
 #include <corest/detail/http2/connection.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/message.hpp>
@@ -105,6 +106,9 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
     namespace net = boost::asio;
     const exchange_limits& lim = in.limits;
     h2_call_stream s(co_await net::this_coro::executor);
+    // A cancel that comes while the call is not waiting on its bell reaches no operation:
+    // the call looks at its state before every wait (else it would wait for read_timeout).
+    const net::cancellation_state cancel_state = co_await net::this_coro::cancellation_state;
     if (in.body && !in.body->empty()) s.body = in.body;
     if (!conn.submit(h2_fields(in.head, scheme), s)) {
         sent.not_processed = true;
@@ -167,6 +171,10 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
             timed_out(waiting_on, limit);
             co_return;
         }
+        if (is_cancelled(cancel_state)) {
+            out.error = cancelled_during(waiting_on, lim.target());
+            co_return;
+        }
         auto [ec] = co_await s.bell.async_receive(as_result);
         if (ec) {
             out.error = cancelled_during(waiting_on, lim.target());
@@ -207,6 +215,10 @@ inline boost::asio::awaitable<void> h2_exchange(h2_connection& conn, const excha
         }
         if (now == late) {
             timed_out(phase::read, limit);
+            co_return;
+        }
+        if (is_cancelled(cancel_state)) {
+            out.error = cancelled_during(phase::read, lim.target());
             co_return;
         }
         auto [ec] = co_await s.bell.async_receive(as_result);
