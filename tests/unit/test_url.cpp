@@ -247,6 +247,13 @@ BOOST_AUTO_TEST_CASE(scheme_and_host_checks)
     BOOST_TEST(problem_of(with_host("xn--a.example")).code == corest::error::invalid_input);
     // A '%' that is no escape stays in an internationalized host: not a host name (fuzz_url).
     BOOST_TEST(problem_of(with_url("https://api.exa\xC3\xBC" "le.c%om/")).code == corest::error::invalid_input);
+    // A name that UTS 46 maps to nothing (U+00B4 ACUTE ACCENT, fuzz_url) or to an
+    // empty label is no host: refused, never composed as "http:///".
+    auto vanishing = problem_of(with_host("\xC2\xB4"));
+    BOOST_TEST(vanishing.code == corest::error::invalid_input);
+    BOOST_TEST(starts_with(vanishing.message, "hostname: "), vanishing.message);
+    BOOST_TEST(problem_of(with_url("http://\xC2\xB4/x")).code == corest::error::invalid_input);
+    BOOST_TEST(problem_of(with_host("a.\xC2\xB4.example")).code == corest::error::invalid_input);
     BOOST_TEST(problem_of(with_url("not a url")).code == corest::error::invalid_input);
     BOOST_TEST(problem_of(with_url("example.com/path")).code == corest::error::invalid_input);
 }

@@ -62,6 +62,14 @@ inline std::optional<std::string> to_a_label(std::string_view host, std::string&
             return std::nullopt;
         }
     }
+    // UTS 46 maps some code points to nothing (U+00B4 ACUTE ACCENT becomes empty under
+    // the STD3 rules): a name that loses a whole label is no host name.
+    std::string_view rest = label;
+    if (rest.ends_with('.')) rest.remove_suffix(1);   // the root's dot is allowed
+    if (rest.empty() || rest.front() == '.' || rest.find("..") != std::string_view::npos || rest.back() == '.') {
+        why = "the name maps to an empty label";
+        return std::nullopt;
+    }
     return label;
 }
 
