@@ -235,6 +235,29 @@ BOOST_AUTO_TEST_CASE(goaway_and_refused_streams_are_not_processed)
     BOOST_TEST(first.ended);
 }
 
+// A request submitted after the server's last answer but before its GOAWAY arrived is never
+// sent: nghttp2 opens no stream after a GOAWAY. With no stream left active, the session
+// ends at once; the waiting request was not processed (re-sent elsewhere), not broken.
+BOOST_AUTO_TEST_CASE(a_request_still_queued_when_goaway_arrives_is_not_processed)
+{
+    d::h2_session client;
+    memory_server server;
+    d::h2_stream answered;
+    BOOST_TEST_REQUIRE(client.submit(get_fields(), answered));
+    pump(client, server);
+    server.respond(answered.id, 200, {}, "ok");
+    nghttp2_submit_goaway(server.session, NGHTTP2_FLAG_NONE, answered.id, NGHTTP2_NO_ERROR, nullptr, 0);
+    const std::string answer_and_goaway = server.produce();
+    d::h2_stream queued;
+    BOOST_TEST_REQUIRE(client.submit(get_fields(), queued));   // not produced yet: still queued
+    BOOST_TEST(client.receive(answer_and_goaway.data(), answer_and_goaway.size()));
+    BOOST_TEST(answered.data == "ok");
+    BOOST_TEST(queued.not_processed);
+    BOOST_TEST(queued.failure.code == corest::error::ok, queued.failure.message);
+    BOOST_TEST(queued.closed);
+    BOOST_TEST(client.active_streams() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_reset_mid_response_is_seen)
 {
     d::h2_session client;

@@ -275,6 +275,20 @@ private:
     void fail_if_ended()
     {
         if (attached_.empty() || nghttp2_session_want_read(session_)) return;
+        if (goaway_ && last_error_.empty()) {
+            // The server's GOAWAY, and no stream of ours is active: those still attached
+            // were queued, never sent (nghttp2 opens no stream after a GOAWAY). They were
+            // not processed and may go to another connection.
+            for (h2_stream* s : attached_) {
+                s->not_processed = true;
+                s->closed = true;
+                s->reader.reset();
+                nghttp2_session_set_stream_user_data(session_, s->id, nullptr);
+                touch(*s);
+            }
+            attached_.clear();
+            return;
+        }
         fail_all({corest::error::protocol_error,
                   "the HTTP/2 connection broke: " + (last_error_.empty() ? std::string("the session ended") : last_error_)});
     }
