@@ -7,6 +7,7 @@
 // lives elsewhere; everything here is a pure function of its arguments
 // (time is passed in, never read), so it is tested without sockets or sleeps.
 
+#include <corest/detail/ascii.hpp>
 #include <corest/error.hpp>
 #include <corest/method.hpp>
 #include <corest/request.hpp>
@@ -44,18 +45,6 @@ inline std::chrono::duration<double> backoff_delay(const retry_backoff_policy& p
 // cannot collide with other headers' small helpers.
 namespace detail::datetime {
 
-inline bool ascii_iequal(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 inline std::string_view trim_ows(std::string_view s) noexcept
 {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -69,7 +58,7 @@ inline unsigned month_from_name(std::string_view s) noexcept
     constexpr std::string_view names[] = {"jan", "feb", "mar", "apr", "may", "jun",
                                           "jul", "aug", "sep", "oct", "nov", "dec"};
     for (unsigned i = 0; i < 12; ++i)
-        if (ascii_iequal(s, names[i])) return i + 1;
+        if (detail::iequals(s, names[i])) return i + 1;
     return 0;
 }
 
@@ -79,7 +68,7 @@ inline bool is_day_name(std::string_view s, bool long_form) noexcept
     constexpr std::string_view long_names[] = {"monday", "tuesday", "wednesday", "thursday",
                                                "friday", "saturday", "sunday"};
     for (int i = 0; i < 7; ++i)
-        if (ascii_iequal(s, long_form ? long_names[i] : short_names[i])) return true;
+        if (detail::iequals(s, long_form ? long_names[i] : short_names[i])) return true;
     return false;
 }
 
@@ -237,9 +226,9 @@ inline std::string format_seconds(double s)
 
 /// What the retrier does after one attempt.
 struct retry_decision {
-    bool retry = false;
-    std::chrono::duration<double> delay{0};  // the wait before the next attempt (with retry)
-    std::string reason;                      // one log-ready sentence, no secrets
+    bool retry = false;                      ///< Whether another attempt follows.
+    std::chrono::duration<double> delay{0};  ///< The wait before the next attempt (with retry).
+    std::string reason;                      ///< One log-ready sentence, no secrets.
 };
 
 /// Whether attempt `retries_done + 1` is followed by another one, and after what wait.
