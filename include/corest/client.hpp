@@ -22,7 +22,7 @@
 // token cache, breakers and SSL contexts are locked. client_options::threading says how
 // a call keeps its own handlers from running at once (see corest::threading).
 
-#include <corest/detail/call/driver.hpp>
+#include <corest/detail/client_core.hpp>
 #include <corest/json.hpp>
 #include <corest/pool.hpp>
 #include <corest/request.hpp>
@@ -56,9 +56,10 @@ enum class threading {
     single,
 };
 
+/// What a client is made with.
 struct client_options {
-    pool_options pool;
-    corest::threading threading = corest::threading::multi;
+    pool_options pool;                                        ///< Connection pool limits and idle timeout.
+    corest::threading threading = corest::threading::multi;  ///< How calls keep their handlers apart.
     /// Read the proxy variables (http_proxy, https_proxy, all_proxy, no_proxy and their
     /// upper-case forms but HTTP_PROXY) once, when the client is made, for calls whose
     /// `proxy` input leaves it to the environment. Off by default: a library does not
@@ -66,40 +67,44 @@ struct client_options {
     bool proxy_from_environment = false;
 };
 
+/// Runs REST calls as coroutines on an executor; one per service, shared by its coroutines.
+/// See the top of this file for lifetimes, cancellation, errors and thread safety.
 class client {
 public:
+    /// The executor calls run on when their caller gives none (async_execute).
     using executor_type = boost::asio::any_io_executor;
 
+    /// A client on `ex` (an io_context's executor, a thread pool's, a strand).
     explicit client(boost::asio::any_io_executor ex, client_options options = {})
-        : state_(std::make_shared<detail::client_state>(std::move(ex), options.pool, options.proxy_from_environment)),
+        : state_(detail::make_client_state(std::move(ex), options.pool, options.proxy_from_environment)),
           threading_(options.threading)
     {
     }
 
     client(const client&) = delete;
     client& operator=(const client&) = delete;
+    /// Moves the client; calls already started keep the shared state they hold.
     client(client&&) noexcept = default;
+    /// Moves the client; the replaced client's idle connections are closed when its state goes.
     client& operator=(client&&) noexcept = default;
 
+    /// Closes the idle connections; calls still running finish on the state they hold.
     ~client()
     {
-        if (state_) {
-            state_->pool.close_idle();
-            state_->h2.close_all();
-        }
+        if (state_) detail::close_client_state(*state_);
     }
 
     /// Runs one call with its own copy of `req`: `co_await client.execute(req)`.
     /// Never throws for a failed call; the result says what happened.
     boost::asio::awaitable<result> execute(const request& req)
     {
-        return detail::execute(state_, request(req), threading_ == threading::single);
+        return detail::run_call(state_, request(req), threading_ == threading::single);
     }
 
     /// The same, moving `req` into the call.
     boost::asio::awaitable<result> execute(request&& req)
     {
-        return detail::execute(state_, std::move(req), threading_ == threading::single);
+        return detail::run_call(state_, std::move(req), threading_ == threading::single);
     }
 
     /// Maps JSON inputs and runs them; bad inputs give an INVALID_INPUT / MISSING_INPUT result.
@@ -107,7 +112,7 @@ public:
     {
         auto parsed = request::from_json(inputs);
         if (!parsed.ok()) return error_now(parsed.problem);
-        return detail::execute(state_, std::move(parsed.request), threading_ == threading::single);
+        return detail::run_call(state_, std::move(parsed.request), threading_ == threading::single);
     }
 
     /// Runs one call with its own copy of `req` and completes `token` with its result,
@@ -126,19 +131,20 @@ public:
         return boost::asio::async_initiate<CompletionToken, void(result)>(
             [this](auto handler, request&& r) {
                 // The call runs where the handler wants to be called; the client's executor else.
-                boost::asio::any_io_executor ex = boost::asio::get_associated_executor(handler, state_->executor);
+                boost::asio::any_io_executor ex = boost::asio::get_associated_executor(handler, detail::client_executor(*state_));
                 start(std::move(ex), std::move(r), std::move(handler));
             },
             token, std::move(req));
     }
 
-    const boost::asio::any_io_executor& get_executor() const noexcept { return state_->executor; }
+    /// The executor the client was made with.
+    const boost::asio::any_io_executor& get_executor() const noexcept { return detail::client_executor(*state_); }
 
     /// Idle connections in the pool (for tests and metrics).
-    std::size_t idle_connections() const { return state_->pool.idle_count(); }
+    std::size_t idle_connections() const { return detail::client_idle_connections(*state_); }
 
     /// Live connections (in use + idle).
-    std::size_t live_connections() const { return state_->pool.live_count(); }
+    std::size_t live_connections() const { return detail::client_live_connections(*state_); }
 
 private:
     static boost::asio::awaitable<result> error_now(input_check problem)
@@ -152,7 +158,7 @@ private:
     {
         auto slot = boost::asio::get_associated_cancellation_slot(handler);
         boost::asio::co_spawn(
-            ex, detail::execute(state_, std::move(req), threading_ == threading::single),
+            ex, detail::run_call(state_, std::move(req), threading_ == threading::single),
             boost::asio::bind_cancellation_slot(
                 slot, [handler = std::move(handler)](std::exception_ptr e, result r) mutable {
                     if (e) r = make_error_result(error::unknown_error, "internal error: the call threw");

@@ -1,4 +1,5 @@
-// A project outside corest's tree: it found corest with find_package and includes the umbrella header.
+// A project outside corest's tree (find_package, add_subdirectory or FetchContent) that
+// includes the umbrella header.
 #include <corest.hpp>
 #include <iostream>
 
