@@ -29,13 +29,20 @@ namespace corest {
 
 /// One line of a batch: a request to run, or a result already known (bad input).
 struct batch_item {
-    std::optional<corest::request> request;
-    corest::result ready;
+    std::optional<corest::request> request;   ///< The request to run; empty when `ready` is the answer.
+    corest::result ready;                     ///< The result of an item that is not run (e.g. INVALID_INPUT).
 };
 
+/// Where a batch takes its items from: the next item, or nullopt at the end.
+using batch_source = std::function<std::optional<batch_item>()>;
+/// Where a batch delivers its results: the item's index (from 0) and its result, in input order.
+using batch_sink = std::function<void(std::size_t index, corest::result&&)>;
+
 /// Stops a running batch: no new item is started, calls in flight end CANCELLED.
+/// Thread safety: cancel() may be called from any thread, e.g. a signal handler's io_context.
 class batch_control {
 public:
+    /// Stops the batch: starts no further item and cancels the calls in flight.
     void cancel()
     {
         std::lock_guard lock(mutex_);
@@ -43,6 +50,7 @@ public:
         for (auto& [strand, signal] : signals_)
             boost::asio::post(strand, [s = signal] { s->emit(boost::asio::cancellation_type::terminal); });
     }
+    /// True once cancel() was called.
     bool cancelled() const
     {
         std::lock_guard lock(mutex_);
@@ -62,9 +70,12 @@ private:
     std::vector<std::pair<boost::asio::any_io_executor, std::shared_ptr<boost::asio::cancellation_signal>>> signals_;
 };
 
+namespace detail {
+
+/// The state of one running batch, shared by its workers on one strand.
 struct batch_runner {
-    using source = std::function<std::optional<batch_item>()>;
-    using sink = std::function<void(std::size_t index, corest::result&&)>;
+    using source = batch_source;
+    using sink = batch_sink;
 
     corest::client& client;
     source next;
@@ -120,7 +131,6 @@ struct batch_runner {
     }
 };
 
-namespace detail {
 inline boost::asio::awaitable<void> run_batch_on_strand(corest::client& client, batch_runner::source next,
                                                         batch_runner::sink deliver, std::size_t concurrency,
                                                         batch_control* control)
@@ -161,8 +171,8 @@ inline boost::asio::awaitable<void> run_batch_on_strand(corest::client& client, 
 /// calls in flight end CANCELLED (and are delivered). Cancelling the awaiting coroutine
 /// (its cancellation slot, e.g. an `||` race) stops the batch the same way; run_batch
 /// returns once the calls in flight have ended.
-inline boost::asio::awaitable<void> run_batch(corest::client& client, batch_runner::source next,
-                                              batch_runner::sink deliver, std::size_t concurrency = 64,
+inline boost::asio::awaitable<void> run_batch(corest::client& client, batch_source next, batch_sink deliver,
+                                              std::size_t concurrency = 64,
                                               batch_control* control = nullptr)
 {
     namespace net = boost::asio;

@@ -48,8 +48,14 @@ constexpr bool counts_as_breaker_failure(error e, std::optional<unsigned> status
 template <class Clock = std::chrono::steady_clock>
 class circuit_breaker {
 public:
+    /// A point in time of the breaker's clock.
     using time_point = typename Clock::time_point;
-    enum class state { closed, open, half_open };
+    /// Where the breaker stands.
+    enum class state {
+        closed,    ///< calls go out; failures are counted
+        open,      ///< calls fail at once with CIRCUIT_OPEN
+        half_open  ///< open_seconds passed: one trial call decides
+    };
 
     /// Uses `failure_threshold` (0 is taken as 1) and `open_seconds`; `enabled` is the caller's business.
     explicit circuit_breaker(circuit_breaker_options opts) : opts_(opts)
@@ -114,6 +120,7 @@ public:
 
     /// Consecutive failures counted while closed.
     unsigned consecutive_failures() const noexcept { return failures_; }
+    /// The options it was made with (failure_threshold at least 1).
     const circuit_breaker_options& options() const noexcept { return opts_; }
 
 private:
@@ -135,9 +142,9 @@ private:
 template <class Clock = std::chrono::steady_clock>
 class circuit_breaker_registry {
 public:
-    using breaker_type = circuit_breaker<Clock>;
-    using time_point = typename Clock::time_point;
-    using state = typename breaker_type::state;
+    using breaker_type = circuit_breaker<Clock>;       ///< One origin's breaker.
+    using time_point = typename Clock::time_point;     ///< A point in time of the clock.
+    using state = typename breaker_type::state;        ///< Where a breaker stands.
 
     /// Whether a call to the origin may go out now. The origin's breaker is
     /// created on first use with `opts`; later calls' options are ignored

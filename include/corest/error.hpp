@@ -271,8 +271,10 @@ inline std::ostream& operator<<(std::ostream& os, error e)
 /// (programmer errors); execute() reports bad input as a result instead.
 class input_error : public std::runtime_error {
 public:
+    /// An error with its code (INVALID_INPUT, MISSING_INPUT) and a message naming the input.
     input_error(error code, const std::string& message)
         : std::runtime_error(message), code_(code) {}
+    /// The code given.
     error code() const noexcept { return code_; }
 private:
     error code_;
@@ -280,6 +282,7 @@ private:
 
 } // namespace corest
 
+/// @cond COREST_TRAITS
 template <>
 struct boost::system::is_error_code_enum<corest::error> : std::true_type {};
 template <>
@@ -287,5 +290,6 @@ struct boost::system::is_error_condition_enum<corest::condition> : std::true_typ
 // std::error_code too: a corest error converts into either.
 template <>
 struct std::is_error_code_enum<corest::error> : std::true_type {};
+/// @endcond
 
 #endif

@@ -8,6 +8,8 @@
 
 namespace corest {
 
+/// How a client pools its connections (client_options::pool). HTTP/2 connections count
+/// against the same caps as HTTP/1.1 ones.
 struct pool_options {
     /// An idle connection older than this is closed instead of reused. 30 s is
     /// shorter than common server keep-alive limits (nginx 75 s, Apache 5-15 s is

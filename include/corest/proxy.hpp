@@ -28,25 +28,33 @@ namespace corest {
 
 /// A proxy a hop goes through.
 struct proxy_endpoint {
+    /// The kind of proxy, by its URL's scheme.
     enum class kind : unsigned char {
-        http,     // plain http through it in absolute form, https through CONNECT
-        https,    // the same, reached over TLS
-        socks5,   // SOCKS5, corest resolves the target's name
-        socks5h   // SOCKS5, the proxy resolves the target's name
+        http,     ///< plain http through it in absolute form, https through CONNECT
+        https,    ///< the same, reached over TLS
+        socks5,   ///< SOCKS5, corest resolves the target's name
+        socks5h   ///< SOCKS5, the proxy resolves the target's name
     };
-    kind type = kind::http;
-    std::string host;              // without IPv6 brackets
-    std::uint16_t port = 0;
-    std::optional<std::string> username;   // percent-decoded userinfo
-    std::optional<std::string> password;
-    std::string shown;             // "http://proxy.example:3128": for log and messages, no credentials
+    kind type = kind::http;                  ///< By the proxy URL's scheme.
+    std::string host;                        ///< Without IPv6 brackets.
+    std::uint16_t port = 0;                  ///< From the URL; else 80 (http), 443 (https), 1080 (SOCKS).
+    std::optional<std::string> username;     ///< Percent-decoded userinfo, when given.
+    std::optional<std::string> password;     ///< Percent-decoded; never printed.
+    std::string shown;                       ///< The proxy for log lines and messages, the password as ***.
 
+    /// Same proxy, same credentials.
     bool operator==(const proxy_endpoint&) const = default;
 };
 
 /// The proxy variables of an environment (all unset by default).
 struct proxy_environment {
-    std::optional<std::string> http_proxy, https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, no_proxy, NO_PROXY;
+    std::optional<std::string> http_proxy;    ///< For http targets (lower case only, as curl: HTTP_PROXY is ignored).
+    std::optional<std::string> https_proxy;   ///< For https targets.
+    std::optional<std::string> HTTPS_PROXY;   ///< For https targets, when https_proxy is unset.
+    std::optional<std::string> all_proxy;     ///< For any target without its own variable.
+    std::optional<std::string> ALL_PROXY;     ///< The same, when all_proxy is unset.
+    std::optional<std::string> no_proxy;      ///< Hosts reached directly.
+    std::optional<std::string> NO_PROXY;      ///< The same, when no_proxy is unset.
 
     /// This process's variables.
     static proxy_environment from_process()
@@ -63,9 +71,9 @@ struct proxy_environment {
 /// What choose_proxy decided: a proxy, or direct; `why` says so for the log
 /// ("proxy http://p:3128 (https_proxy)", "direct (no_proxy)", "direct").
 struct proxy_choice {
-    std::optional<proxy_endpoint> proxy;
-    std::string why;
-    std::string problem;   // set: the proxy URL named in `why` is not valid (INVALID_INPUT)
+    std::optional<proxy_endpoint> proxy;   ///< The proxy to go through; empty: direct.
+    std::string why;                       ///< The log line saying which way and why.
+    std::string problem;                   ///< Set: the proxy URL named in `why` is not valid (INVALID_INPUT).
 };
 
 namespace detail {

@@ -22,24 +22,28 @@
 
 namespace corest {
 
+/// What to do with one response as a redirect (next_hop).
 struct redirect_decision {
+    /// The decision.
     enum class kind {
-        stop,             // not a redirect, or not followed: this response is the result
-        follow,           // send the next hop to `target`
-        refused,          // REDIRECT_REFUSED: a scheme other than http/https
-        too_many,         // TOO_MANY_REDIRECTS
-        invalid_location  // PROTOCOL_ERROR: the Location header is not a usable URI reference
+        stop,             ///< not a redirect, or not followed: this response is the result
+        follow,           ///< send the next hop to `target`
+        refused,          ///< REDIRECT_REFUSED: a scheme other than http/https
+        too_many,         ///< TOO_MANY_REDIRECTS
+        invalid_location  ///< PROTOCOL_ERROR: the Location header is not a usable URI reference
     };
-    kind what = kind::stop;
-    boost::urls::url target;              // with follow: absolute, without fragment
-    corest::method method = method::get;  // with follow: the next hop's method
-    bool keep_body = true;                // with follow: re-send the body
-    bool drop_body_headers = false;       // with follow: remove Content-Type, Content-Length,
-                                          // Transfer-Encoding, Content-Encoding (the body is gone)
-    bool cross_origin = false;            // with follow: target's origin differs from the
-                                          // FIRST url's origin -> no credentials, no caller Cookie
-    std::string message;                  // a sentence for log/message; no URL (the caller
-                                          // masks secrets in URLs itself)
+    kind what = kind::stop;               ///< The decision.
+    boost::urls::url target;              ///< With follow: absolute, without fragment.
+    corest::method method = method::get;  ///< With follow: the next hop's method (303 and POST-to-GET rules).
+    bool keep_body = true;                ///< With follow: re-send the body (307, 308).
+    /// With follow: remove Content-Type, Content-Length, Transfer-Encoding and
+    /// Content-Encoding (the body is gone).
+    bool drop_body_headers = false;
+    /// With follow: the target's origin differs from the first URL's origin, so no
+    /// credentials and no caller Cookie go to it.
+    bool cross_origin = false;
+    /// A sentence for log and message; no URL (the caller masks secrets in URLs itself).
+    std::string message;
 };
 
 namespace detail {

@@ -11,15 +11,20 @@
 
 namespace corest {
 
+/// A password, token or key: readable through reveal() only, printed as ***.
 class secret {
 public:
     secret() = default;
+    /// Holds `value`.
     secret(std::string value) : value_(std::move(value)) {}
+    /// Holds `value`.
     secret(const char* value) : value_(value) {}
 
     /// The plain value, for the one place that puts it on the wire.
     const std::string& reveal() const noexcept { return value_; }
+    /// True when there is no value.
     bool empty() const noexcept { return value_.empty(); }
+    /// Equal values (compared as plain strings; not constant-time).
     friend bool operator==(const secret&, const secret&) = default;
 
 private:

@@ -10,14 +10,16 @@
 
 namespace corest {
 
+/// The TLS inputs of a request: calls with equal settings share one SSL context.
 struct tls_settings {
-    bool verify_ssl = true;
-    bool check_hostname = true;
-    std::string cacert;        // PEM text or path; empty = system store
-    std::string client_cert;   // PEM text or path
-    std::string client_key;    // PEM text or path
-    tls_version min_version = tls_version::v1_2;
+    bool verify_ssl = true;                        ///< Verify the peer's certificate chain.
+    bool check_hostname = true;                    ///< Check the certificate names the host.
+    std::string cacert;                            ///< PEM text or path; empty: the system's store.
+    std::string client_cert;                       ///< PEM text or path; empty: none.
+    std::string client_key;                        ///< PEM text or path; empty: none.
+    tls_version min_version = tls_version::v1_2;   ///< The lowest version accepted.
 
+    /// The TLS settings of request `r`.
     static tls_settings of(const request& r)
     {
         tls_settings s;

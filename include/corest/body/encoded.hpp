@@ -24,16 +24,18 @@ namespace corest {
 
 /// The first `size` bytes of the file at `path` (its size when encoded).
 struct file_segment {
-    std::string path;
-    std::uint64_t size = 0;
+    std::string path;          ///< The file, read when sent.
+    std::uint64_t size = 0;    ///< Bytes of it that are sent.
 };
 
+/// A piece of an encoded body: bytes in memory, or a slice of a file.
 using body_segment = std::variant<std::string, file_segment>;
 
+/// A request body ready to send: its type, exact length and segments.
 struct encoded_body {
-    std::string content_type;          // empty: send no Content-Type (no body given)
-    std::uint64_t content_length = 0;  // exact sum of the segments' sizes
-    std::vector<body_segment> segments;
+    std::string content_type;            ///< Empty: send no Content-Type (no body given).
+    std::uint64_t content_length = 0;    ///< Exact sum of the segments' sizes.
+    std::vector<body_segment> segments;  ///< In sending order.
 
     /// No bytes to send. A body may be empty and still have a content type
     /// (e.g. `text: ""`): send Content-Type and Content-Length: 0 then.
@@ -57,6 +59,7 @@ struct encoded_body {
 /// To replay the body, construct a new reader.
 class body_reader {
 public:
+    /// A reader at the first byte of `body`, which must outlive it.
     explicit body_reader(const encoded_body& body) noexcept : body_(&body) {}
 
     /// Copies up to `capacity` next bytes into `out`. Returns 0 with no error
