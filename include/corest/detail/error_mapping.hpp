@@ -160,10 +160,12 @@ inline mapped_error map_io_error(const boost::system::error_code& ec, phase p, s
         return {corest::error::cancelled, "the call was cancelled" + where};
 
     if (p == phase::dns) {
-        return {corest::error::dns_failed, "could not resolve the host: " + ec.message() + where};
+        return {corest::error::dns_failed, "could not resolve the host: " + ec.message() +
+                                               "; check the name, or give its addresses in `resolve`" + where};
     }
     if (p == phase::connect) {
-        return {corest::error::connect_failed, "could not connect: " + ec.message() + where};
+        return {corest::error::connect_failed,
+                "could not connect: " + ec.message() + "; check the port and that the server is up" + where};
     }
     if (p == phase::tls) {
         if (ec == net::error::eof || ec == net::error::connection_reset ||

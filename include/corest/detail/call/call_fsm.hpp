@@ -258,7 +258,9 @@ private:
         if (what == kind::refused) outcome_.error() = {corest::error::redirect_refused, decided_->message};
         else if (what == kind::too_many)
             outcome_.error() = {corest::error::too_many_redirects,
-                                "more than max_redirects (" + std::to_string(x_->req.max_redirects) + ") redirects"};
+                                "the server redirected more than max_redirects (" +
+                                    std::to_string(x_->req.max_redirects) +
+                                    ") times; raise max_redirects or call the last URL in history"};
         else if (what == kind::invalid_location)
             outcome_.error() = {corest::error::protocol_error, decided_->message};
         if (outcome_.error().code != corest::error::ok && what != kind::invalid_location)

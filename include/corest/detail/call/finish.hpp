@@ -61,8 +61,13 @@ inline void fill_result(call_context& x, attempt_outcome& a, result& r)
     }
     if (!status_in(a.last.status, x.req.expected_status_code)) {
         r.error = error_for_status(a.last.status);
-        r.message = "the server answered " + std::to_string(a.last.status) +
-                    (r.reason.empty() ? "" : " " + r.reason) + ", which is not in expected_status_code";
+        const std::string answered = std::to_string(a.last.status) + (r.reason.empty() ? "" : " " + r.reason);
+        // A 407 comes from the proxy a plain-http call went through, not from the target.
+        r.message = a.last.status == 407
+                        ? "the proxy answered " + answered +
+                              ": give its credentials in the proxy URL (http://user:password@proxy:port)"
+                        : "the server answered " + answered +
+                              ", which is not in expected_status_code (list it there to accept it)";
     }
 }
 

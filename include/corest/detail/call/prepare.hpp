@@ -81,7 +81,8 @@ inline std::unique_ptr<result> prepare_call(client_state& st, call_context& x, c
         if (!st.breakers.allow(key, rq.circuit_breaker, now)) {
             auto r = std::make_unique<result>();
             r->error = corest::error::circuit_open;
-            r->message = "the circuit breaker for " + key + " is open after repeated failures; not calling it";
+            r->message = "the circuit breaker for " + key +
+                         " is open after repeated failures; calls fail at once until open_seconds pass";
             r->url = x.show(*x.first_url);
             r->log = std::move(x.log);
             return r;

@@ -58,7 +58,8 @@ struct body_outcome {
 
 inline std::string body_too_large_message(std::uint64_t max_bytes)
 {
-    return "the response body is larger than max_response_bytes (" + std::to_string(max_bytes) + ")";
+    return "the response body is larger than max_response_bytes (" + std::to_string(max_bytes) +
+           "); raise it, or write the body to a file with dst";
 }
 
 } // namespace corest::detail
