@@ -3,6 +3,7 @@
 
     report.py wrk CONCURRENCY [MAXRSS_FILE] < wrk-output   -> one result line for wrk
     report.py table RAW_FILE                               -> the table (medians over repetitions)
+    report.py charts RAW_FILE OUT_DIR                      -> SVG charts of the same medians
 
 A result line is `key=value` pairs (bench_common.hpp prints them); run.sh
 prefixes `scenario=... rep=...`. Medians are taken per metric; errors are summed
@@ -138,6 +139,74 @@ def table(path):
     print("\n".join(out))
 
 
+def charts(path, out_dir):
+    """Requests per second per scenario and client, and memory per waiting call, as SVG.
+
+    Needs matplotlib (Debian python3-matplotlib); without it, says so and draws nothing.
+    """
+    try:
+        import matplotlib
+        matplotlib.use("svg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("report.py: matplotlib not installed, no charts (apt-get install python3-matplotlib)")
+        return
+    import os
+    matplotlib.rcParams["svg.hashsalt"] = "corest"   # the same data draws the same file
+    runs = parse(path)
+    scenarios = list(dict.fromkeys(r["scenario"] for r in runs))
+    load = [s for s in scenarios if "inflight" not in s]
+    inflight = [s for s in scenarios if "inflight" in s]
+    written = []
+
+    def bars(names, values_by_client, ylabel, title, filename):
+        """One panel per scenario (each on its own scale), one bar per client."""
+        colors = {c: "C%d" % i for i, c in enumerate(CLIENT_ORDER)}
+        cols = min(4, len(names))
+        rows = (len(names) + cols - 1) // cols
+        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False)
+        for ax, name in zip([a for row in axes for a in row], names):
+            clients = [c for c in CLIENT_ORDER if name in values_by_client.get(c, {})]
+            values = [values_by_client[c][name] for c in clients]
+            ax.bar(range(len(clients)), values, color=[colors[c] for c in clients])
+            ax.set_xticks(range(len(clients)), [CLIENT_NAMES[c] for c in clients], rotation=30, ha="right")
+            for x, v in enumerate(values):
+                ax.annotate("%.0f" % v if v >= 10 else "%.1f" % v, (x, v), ha="center", va="bottom", fontsize=8)
+            ax.set_title(name, fontsize=10)
+            ax.grid(axis="y", alpha=0.3)
+            ax.margins(y=0.15)
+        for ax in [a for row in axes for a in row][len(names):]:
+            ax.set_visible(False)
+        for row in axes:
+            row[0].set_ylabel(ylabel)
+        fig.suptitle(title)
+        fig.tight_layout()
+        target = os.path.join(out_dir, filename)
+        fig.savefig(target, metadata={"Date": None})
+        plt.close(fig)
+        written.append(target)
+
+    if load:
+        rps = {}
+        for s in load:
+            for c in CLIENT_ORDER:
+                rs = [r for r in runs if r["scenario"] == s and r["client"] == c]
+                if rs:
+                    rps.setdefault(c, {})[s] = median(rs, "rps")
+        bars(load, rps, "requests/s (median)", "Throughput by scenario and client", "throughput.svg")
+    if inflight:
+        per = {}
+        for s in inflight:
+            for c in CLIENT_ORDER:
+                rs = [r for r in runs if r["scenario"] == s and r["client"] == c]
+                if rs:
+                    per.setdefault(c, {})[s] = statistics.median(
+                        (float(r["peak_rss_kib"]) - float(r["base_rss_kib"])) / max(1, int(r["requests"])) for r in rs)
+        bars(inflight, per, "KiB per call (median)", "Memory per call in flight", "memory.svg")
+    for target in written:
+        print("report.py: wrote %s" % target)
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "h2load":
         h2load_line(sys.argv[2])
@@ -145,5 +214,7 @@ if __name__ == "__main__":
         wrk_line(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "charts":
+        charts(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)

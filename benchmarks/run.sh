@@ -295,3 +295,5 @@ mkdir -p "$HERE/results"
   echo "raw runs:"
   cat "$RAW"
 } | tee "$HERE/results/latest.txt"
+# Charts of the same medians beside the text (needs python3-matplotlib: setup.sh bench).
+python3 "$HERE/report.py" charts "$RAW" "$HERE/results"
